@@ -1,0 +1,73 @@
+"""Where Cairn keeps its state and which services it talks to.
+
+Resolved when needed, never at import time, in the order argument > environment >
+``$CAIRN_HOME/config.toml`` > default (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cairn.errors import BadInput
+
+# Environment variable -> key in config.toml.
+_ENV_KEYS = {
+    "CAIRN_IPFS_API": "ipfs_api",
+    "CAIRN_IPFS_GATEWAY": "ipfs_gateway",
+    "CAIRN_ARWEAVE_URL": "arweave_url",
+    "CAIRN_ARWEAVE_WALLET": "arweave_wallet",
+    "CAIRN_CHAIN_RPC": "chain_rpc",
+    "CAIRN_CHAIN_KEY": "chain_key",
+    "CAIRN_CHAIN_KEY_FILE": "chain_key_file",
+    "CAIRN_CHAIN_CONTRACT": "chain_contract",
+    "CAIRN_CHAIN_CONFIRMATIONS": "chain_confirmations",
+    "CAIRN_API_TOKEN": "api_token",
+    "CAIRN_INDEX_URL": "index_url",
+    "CAIRN_BLOCKSTORE": "blockstore",
+}
+
+
+def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
+    """The home folder: the argument, else ``$CAIRN_HOME``, else ``~/.cairn``."""
+    chosen = home or os.environ.get("CAIRN_HOME") or Path.home() / ".cairn"
+    return Path(chosen).expanduser()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings of one home. Unset values are ``None``."""
+
+    home: Path
+    values: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.values.get(key, default)
+
+    @property
+    def blockstore(self) -> str:
+        return self.values.get("blockstore", "local")
+
+
+def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
+    """Read ``config.toml`` of the home (if any) and overlay the environment."""
+    root = resolve_home(home)
+    values: dict[str, str] = {}
+    config = root / "config.toml"
+    if config.is_file():
+        values.update(_read_config(config))
+    for env, key in _ENV_KEYS.items():
+        if os.environ.get(env):
+            values[key] = os.environ[env]
+    return Settings(home=root, values=values)
+
+
+def _read_config(path: Path) -> dict[str, str]:
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BadInput(f"cannot read {path.name}: {exc}") from exc
+    return {key: str(value) for key, value in data.items() if key in _ENV_KEYS.values()}

@@ -1,0 +1,76 @@
+"""Import profiles: a name plus every parameter that decides a CID (DESIGN.md §2).
+
+The profile name is recorded in each manifest, so anyone can recompute the same CIDs later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cairn.errors import BadInput
+from chunking.chunkers import CDCChunker, Chunker, FixedChunker
+from chunking.dag import DagEntry
+from chunking.multihash import BLAKE3, SHA2_256, hash_code
+
+KIB = 1024
+ShardRule = Callable[[list[tuple[str, DagEntry]]], bool]
+
+
+def links_estimate_over(threshold: int) -> ShardRule:
+    """Kubo's and IPIP-499's estimate: the sum of name bytes plus CID bytes of every link."""
+
+    def rule(entries: list[tuple[str, DagEntry]]) -> bool:
+        size = sum(len(name.encode("utf-8")) + len(entry.cid.raw) for name, entry in entries)
+        return size > threshold
+
+    return rule
+
+
+def block_size_over(threshold: int) -> ShardRule:
+    """Shard when the encoded plain directory node itself would exceed ``threshold`` bytes."""
+
+    def rule(entries: list[tuple[str, DagEntry]]) -> bool:
+        from chunking.dag import directory_node
+        from chunking.dagpb import encode_node
+
+        return len(encode_node(directory_node(entries))) > threshold
+
+    return rule
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    hash_code: int
+    chunker: Chunker
+    max_links: int
+    safetensors_regions: bool  # cut the header and each tensor as separate regions
+    skip_hidden: bool  # leave out names starting with "." (as `ipfs add -r` does)
+    shard_rule: ShardRule
+
+    @property
+    def hash_name(self) -> str:
+        return "blake3" if self.hash_code == BLAKE3 else "sha2-256"
+
+
+PROFILE_NAMES = ("native-v1", "kubo", "unixfs-v1-2025")
+
+
+def get_profile(name: str = "native-v1", hash_name: str | None = None) -> Profile:
+    """The profile ``name``; ``hash_name`` overrides the hash only where the profile allows it."""
+    if name == "native-v1":
+        _only_hash(name, hash_name, "blake3")
+        return Profile(name, BLAKE3, CDCChunker(), 1024, True, False, block_size_over(256 * KIB))
+    if name == "kubo":
+        code = hash_code(hash_name or "sha2-256")
+        return Profile(name, code, FixedChunker(256 * KIB), 174, False, True, links_estimate_over(256 * KIB))
+    if name == "unixfs-v1-2025":
+        _only_hash(name, hash_name, "sha2-256")
+        return Profile(name, SHA2_256, FixedChunker(1024 * KIB), 1024, False, True, links_estimate_over(256 * KIB))
+    raise BadInput(f"unknown profile {name!r} (use {', '.join(PROFILE_NAMES)})")
+
+
+def _only_hash(profile: str, given: str | None, allowed: str) -> None:
+    if given is not None and given != allowed:
+        raise BadInput(f"profile {profile} always hashes with {allowed}")

@@ -1,0 +1,16 @@
+"""Shared fixtures. Real services (Kubo, arlocal, anvil) are started by the modules in
+``tests/services/`` on free loopback ports and stopped at the end of the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty Cairn home, also exported as CAIRN_HOME for commands run in the test."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("CAIRN_HOME", str(path))
+    return path
