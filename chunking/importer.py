@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cairn.errors import BadInput, UnsafePath
-from chunking.cid import RAW, CID
+from chunking.cid import CID, RAW
 from chunking.dag import BalancedFileBuilder, BlockSink, DagEntry, emit_directory
 from chunking.multihash import digest
 from chunking.profiles import Profile
@@ -66,7 +66,9 @@ def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[in
     return [(0, len(view))]
 
 
-def import_file(path: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress) -> DagEntry:
+def import_file(
+    path: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress
+) -> DagEntry:
     """Chunk, hash and emit one file; return its DAG root."""
     builder = BalancedFileBuilder(profile.hash_code, profile.max_links, sink)
     with _mapped(path) as view:
@@ -110,7 +112,9 @@ def import_paths(
     return ImportResult(_emit_dir(entries, profile, sink), files)
 
 
-def import_tree(root: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress) -> ImportResult:
+def import_tree(
+    root: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress
+) -> ImportResult:
     """Import a folder as a UnixFS directory tree, refusing links that lead out of it."""
     base = root.resolve()
     files: list[ImportedFile] = []

@@ -7,6 +7,7 @@ corrupt header must be an error: guessing would give CIDs nobody can reproduce.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import struct
@@ -80,7 +81,7 @@ def parse_header(head: bytes | memoryview, file_size: int) -> SafetensorsHeader:
         (_tensor(name, entry, data_start, file_size) for name, entry in header.items()),
         key=lambda t: (t.start, t.end),
     )
-    for before, after in zip(tensors, tensors[1:], strict=False):
+    for before, after in itertools.pairwise(tensors):
         if after.start < before.end:
             raise CorruptInput(f"safetensors tensors {before.name!r} and {after.name!r} overlap")
     return SafetensorsHeader(data_start, tuple(tensors), metadata)

@@ -1,0 +1,1 @@
+"""The `cairn` command: thin Typer front end over the workflows in ``lineage``."""

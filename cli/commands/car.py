@@ -1,0 +1,62 @@
+"""`cairn car export` and `cairn car import`: artifacts as CAR v1 files."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.options import HomeOption, JsonOption
+from cli.output import emit_json, notice
+
+app = typer.Typer(help="Move artifacts as CAR v1 files.", no_args_is_help=True)
+
+
+@app.command("export")
+def export(
+    ref: Annotated[str, typer.Argument(metavar="CID|NAME[@VERSION]")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="CAR file to write.")],
+    with_ancestors: Annotated[bool, typer.Option("--with-ancestors", help="Include every ancestor.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Write an artifact (record, files, run record) to a CAR file.
+
+    Example: cairn car export bafyr... -o model.car
+    """
+    from lineage.carfile import export_car
+    from lineage.repo import Repo
+    from lineage.resolve import resolve
+
+    repo = Repo.open(home)
+    cid = resolve(repo, ref)
+    tmp = output.with_name(f".{output.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            writer = export_car(repo.store, cid, handle, with_ancestors)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    notice(f"wrote {writer.blocks_written} blocks, {writer.bytes_written} bytes to {output}")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="CAR v1 file.")],
+    json_out: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Import every block of a CAR file (each verified); its roots become visible when complete."""
+    from lineage.carfile import import_car
+    from lineage.repo import Repo
+
+    result = import_car(Repo.open(home), path)
+    if json_out:
+        emit_json({"roots": [str(r) for r in result.roots], "blocks": result.blocks,
+                   "blocks_new": result.blocks_new, "artifacts": [str(a) for a in result.artifacts]})  # fmt: skip
+        return
+    notice(f"imported {result.blocks} blocks ({result.blocks_new} new)")
+    for root in result.roots:
+        print(root)

@@ -1,0 +1,65 @@
+"""`cairn ls` and `cairn show`: what this home holds."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+
+from cli.options import HomeOption, JsonOption
+from cli.output import emit_json, human_bytes
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ls")(ls)
+    app.command("show")(show)
+
+
+def ls(json_out: JsonOption = False, home: HomeOption = None) -> None:
+    """List the artifacts in this home, oldest first."""
+    from lineage.repo import Repo
+
+    repo = Repo.open(home)
+    rows = repo.index.artifacts() if repo.exists() else []
+    if json_out:
+        emit_json([asdict(row) for row in rows])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("name", "version", "kind", "size", "files", "cid", box=None)
+    for row in rows:
+        table.add_row(row.name, row.version or "", row.kind, human_bytes(row.bytes), str(row.file_count), row.cid)
+    Console(soft_wrap=True).print(table)
+
+
+def show(
+    ref: Annotated[str, typer.Argument(metavar="CID|NAME[@VERSION]")],
+    json_out: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Show an artifact's manifest and files."""
+    from lineage.pull import list_files
+    from lineage.repo import Repo
+    from lineage.resolve import open_target, resolve
+
+    repo = Repo.open(home)
+    cid = resolve(repo, ref)
+    target = open_target(repo.store, cid)
+    files, _ = list_files(repo.store, target.root)
+    info: dict[str, Any] = {"cid": str(cid), "content": str(target.root)}
+    if target.manifest is not None:
+        m = target.manifest
+        info.update(name=m.name, version=m.version, kind=m.kind, license=m.license, access=m.access,
+                    profile=m.profile, bytes=m.bytes, file_count=m.file_count, publisher=m.publisher,
+                    derived_from=[str(c) for c in m.derived_from], run=str(m.run) if m.run else None)  # fmt: skip
+    info["files"] = [{"path": f.path, "cid": str(f.cid), "size": f.size} for f in files]
+    if json_out:
+        emit_json(info)
+        return
+    for key, value in info.items():
+        if key != "files":
+            print(f"{key:13s} {value}")
+    for f in info["files"]:
+        print(f"  {f['path']}  {human_bytes(f['size'])}  {f['cid']}")

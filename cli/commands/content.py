@@ -1,0 +1,168 @@
+"""`cairn cid`, `publish`, `pull`, `verify`: getting content in and out, verified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.options import ForceOption, HomeOption, JsonOption
+from cli.output import emit_json, human_bytes, notice, progress_bar
+
+ProfileOption = Annotated[
+    str, typer.Option("--profile", help="native-v1 (default), kubo or unixfs-v1-2025.", show_default=False)
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cid")(cid)
+    app.command("publish")(publish)
+    app.command("pull")(pull)
+    app.command("verify")(verify)
+
+
+def cid(
+    path: Annotated[Path, typer.Argument(help="File or folder to hash.")],
+    profile: ProfileOption = "native-v1",
+    hash_name: Annotated[str | None, typer.Option("--hash", help="blake3 or sha2-256 (kubo profile).")] = None,
+) -> None:
+    """Print the CID PATH would get, storing nothing.
+
+    Example: cairn cid ./model --profile kubo --hash sha2-256
+    """
+    from chunking.dag import discard
+    from chunking.importer import import_path_for_cid
+    from chunking.profiles import get_profile
+
+    result = import_path_for_cid(path, get_profile(profile, hash_name), discard)
+    print(result.root.cid)
+
+
+def _total_size(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        if path.is_file():
+            total += path.stat().st_size
+        elif path.is_dir():
+            total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return total
+
+
+def publish(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to publish.")],
+    name: Annotated[str | None, typer.Option("--name", help="Name (default: the folder or file name).")] = None,
+    version: Annotated[str | None, typer.Option("--version", help="Version label.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="model, dataset, code or other (guessed).")] = None,
+    license_: Annotated[str | None, typer.Option("--license", help="SPDX license id.")] = None,
+    private: Annotated[bool, typer.Option("--private", help="Never pinned publicly; served with a token.")] = False,
+    profile: ProfileOption = "native-v1",
+    derived_from: Annotated[
+        list[str] | None, typer.Option("--derived-from", help="CID of a parent artifact (repeatable).")
+    ] = None,
+    force: ForceOption = False,
+    json_out: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Store files with their signed manifest; print the manifest CID.
+
+    Example: cairn publish ./my-model --name my-model --version 1.0 --license apache-2.0
+    """
+    from chunking.cid import CID
+    from lineage.publish import PublishOptions
+    from lineage.publish import publish as do_publish
+    from lineage.repo import Repo
+
+    options = PublishOptions(
+        name=name, version=version, kind=kind, license=license_, private=private, profile=profile,
+        derived_from=tuple(CID.parse(c) for c in derived_from or []), force=force,
+    )  # fmt: skip
+    repo = Repo.open(home)
+    with progress_bar("publishing", _total_size(paths), enabled=not json_out) as advance:
+        result = do_publish(repo, paths, options, advance)
+    if result.created_key:
+        notice(f"created a signing key: {result.created_key}")
+    if json_out:
+        emit_json(_publish_json(result))
+        return
+    notice(f"published {result.name} ({result.kind}, {len(result.files)} files, "
+           f"{human_bytes(result.bytes_total)}, {human_bytes(result.bytes_new)} new)")  # fmt: skip
+    print(result.cid)
+
+
+def _publish_json(result: Any) -> dict[str, Any]:
+    return {
+        "cid": str(result.cid),
+        "name": result.name,
+        "version": result.version,
+        "kind": result.kind,
+        "files": [{"path": f.path, "cid": str(f.cid), "size": f.size} for f in result.files],
+        "bytes_total": result.bytes_total,
+        "bytes_new": result.bytes_new,
+    }
+
+
+def pull(
+    ref: Annotated[str, typer.Argument(metavar="CID|NAME[@VERSION]", help="What to pull.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Target folder (or file).")] = None,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Only paths matching GLOB.")] = None,
+    force: ForceOption = False,
+    json_out: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Recreate the files of an artifact or UnixFS root, verifying every block.
+
+    Example: cairn pull bafyr... -o ./model --include '*.json'
+    """
+    from lineage.pull import pull as do_pull
+    from lineage.repo import Repo
+    from lineage.resolve import resolve
+
+    repo = Repo.open(home)
+    target = resolve(repo, ref)
+    with progress_bar("pulling", None, enabled=not json_out) as advance:
+        result = do_pull(repo, target, output, include or [], force, advance)
+    if json_out:
+        emit_json({
+            "cid": str(result.cid), "output": str(result.output), "bytes": result.bytes_written,
+            "files": [{"path": f.path, "cid": str(f.cid), "size": f.size} for f in result.files],
+        })  # fmt: skip
+        return
+    notice(f"pulled {len(result.files)} files, {human_bytes(result.bytes_written)}")
+    print(result.output)
+
+
+def verify(
+    ref: Annotated[str, typer.Argument(metavar="CID|NAME[@VERSION]", help="What to verify.")],
+    json_out: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Re-hash every block, check every record and signature, walk every ancestor.
+
+    Exits 1 naming the first thing that failed. Example: cairn verify bafyr...
+    """
+    from lineage.repo import Repo
+    from lineage.resolve import resolve
+    from lineage.verify import verify as do_verify
+
+    repo = Repo.open(home)
+    report = do_verify(repo.store, resolve(repo, ref))
+    if json_out:
+        emit_json({
+            "cid": str(report.cid), "ok": report.ok, "blocks_checked": report.blocks_checked,
+            "bytes_checked": report.bytes_checked, "failures": report.failures,
+            "signers": [{"record": str(s.record), "publisher": s.publisher, "valid": s.valid} for s in report.signers],
+            "anchor": report.anchor_state,
+        })  # fmt: skip
+    else:
+        for signer in report.signers:
+            state = "valid" if signer.valid else "INVALID"
+            print(f"signature {state}: {signer.publisher} on {signer.record}")
+        print(f"checked {report.blocks_checked} blocks, {human_bytes(report.bytes_checked)}; anchor: {report.anchor_state}")
+        for failure in report.failures:
+            print(f"FAILED: {failure}")
+    if not report.ok:
+        if not json_out:
+            notice(f"cairn: error: verification failed: {report.failures[0]}")
+        raise typer.Exit(1)
+

@@ -1,0 +1,55 @@
+"""`cairn fsck` and `cairn gc`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.options import HomeOption, JsonOption
+from cli.output import emit_json, human_bytes
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fsck")(fsck)
+    app.command("gc")(gc)
+
+
+def fsck(
+    repair: Annotated[bool, typer.Option("--repair", help="Drop corrupt blocks so they can be restored.")] = False,
+    reindex: Annotated[bool, typer.Option("--reindex", help="Rebuild the index from the records.")] = False,
+    json_out: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Re-hash every block and check every artifact against the index; exit 1 on any problem."""
+    from lineage.maintenance import fsck as do_fsck
+    from lineage.repo import Repo
+
+    report = do_fsck(Repo.open(home), repair=repair, reindex=reindex)
+    if json_out:
+        emit_json({"ok": report.ok, "blocks_checked": report.blocks_checked,
+                   "artifacts_checked": report.artifacts_checked, "problems": report.problems,
+                   "repaired": report.repaired, "notes": report.notes})  # fmt: skip
+    else:
+        for line in report.notes + report.repaired:
+            print(line)
+        for problem in report.problems:
+            print(f"PROBLEM: {problem}")
+        print(f"checked {report.blocks_checked} blocks and {report.artifacts_checked} artifacts: "
+              + ("ok" if report.ok else f"{len(report.problems)} problems"))  # fmt: skip
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def gc(json_out: JsonOption = False, home: HomeOption = None) -> None:
+    """Remove blocks that no artifact or record references, and compact the packs."""
+    from lineage.maintenance import gc as do_gc
+    from lineage.repo import Repo
+
+    result = do_gc(Repo.open(home))
+    if json_out:
+        emit_json({"blocks_kept": result.blocks_kept, "blocks_removed": result.blocks_removed,
+                   "bytes_reclaimed": result.bytes_reclaimed, "packs_rewritten": result.packs_rewritten})  # fmt: skip
+        return
+    print(f"removed {result.blocks_removed} blocks, reclaimed {human_bytes(result.bytes_reclaimed)}; "
+          f"kept {result.blocks_kept}")  # fmt: skip

@@ -1,0 +1,40 @@
+"""One table from error class to exit status; one line on stderr, never a traceback.
+
+A traceback is shown only with ``CAIRN_DEBUG=1`` (for bugs, not for users' mistakes).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from cairn.errors import BadInput, CairnError
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # a check failed, a remote refused or failed, something was not found
+EXIT_USAGE = 2  # bad input or usage
+
+_EXIT_BY_CLASS: list[tuple[type[BaseException], int]] = [
+    (BadInput, EXIT_USAGE),
+    (CairnError, EXIT_FAILED),
+]
+
+
+def exit_code_for(exc: BaseException) -> int:
+    for cls, code in _EXIT_BY_CLASS:
+        if isinstance(exc, cls):
+            return code
+    return EXIT_FAILED
+
+
+def report(exc: BaseException) -> int:
+    """Print ``exc`` as one line on stderr; return the exit status it maps to."""
+    if os.environ.get("CAIRN_DEBUG") == "1":
+        import traceback
+
+        traceback.print_exception(exc)
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if not isinstance(exc, CairnError):
+        message = f"internal error ({type(exc).__name__}): {message}; rerun with CAIRN_DEBUG=1 for details"
+    print(f"cairn: error: {message}", file=sys.stderr)
+    return exit_code_for(exc)

@@ -1,0 +1,57 @@
+"""Entry point: wires the command groups, nothing else. Heavy imports happen inside commands so
+that `cairn --version` starts fast."""
+
+from __future__ import annotations
+
+import sys
+
+
+def build_app() -> object:
+    import typer
+
+    from cli.commands import car, catalog, content, keys, maintenance
+
+    app = typer.Typer(
+        name="cairn",
+        help="Content-addressed storage for ML models and datasets.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    content.register(app)
+    catalog.register(app)
+    maintenance.register(app)
+    app.add_typer(car.app, name="car")
+    app.add_typer(keys.app, name="key")
+    return app
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args in (["--version"], ["-V"]):
+        from cairn import __version__
+
+        print(f"cairn {__version__}")
+        return 0
+    from cli.errors import report
+
+    app = build_app()
+    try:
+        app(args=args, prog_name="cairn", standalone_mode=True)  # type: ignore[operator]
+    except SystemExit as exc:  # Typer's way of returning; usage errors exit 2 with its message
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        print("cairn: error: interrupted; nothing half-written was made visible", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one place every error becomes one line
+        return report(exc)
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

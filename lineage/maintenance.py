@@ -1,0 +1,96 @@
+"""`cairn fsck` and `cairn gc`: check that every visible artifact is whole and matches the index,
+rebuild the index from the records, and drop what nothing references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cairn.errors import CairnError
+from chunking.cid import CID, DAG_CBOR
+from lineage.index import ArtifactRow
+from lineage.records import Manifest, decode_record
+from lineage.repo import Repo
+from storage.dagwalk import walk
+from storage.gc import GcResult, collect_garbage
+
+
+@dataclass
+class FsckReport:
+    blocks_checked: int = 0
+    artifacts_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def fsck(repo: Repo, repair: bool = False, reindex: bool = False) -> FsckReport:
+    report = FsckReport()
+    if not repo.exists():
+        report.notes.append(f"{repo.home} holds no store yet")
+        return report
+    corrupt = _check_blocks(repo, report)
+    if repair and corrupt:
+        repo.store.delete_many(corrupt)
+        report.repaired += [
+            f"dropped corrupt block {c}; publish or import it again to restore it" for c in corrupt
+        ]
+    if reindex:
+        _reindex(repo, report)
+    for row in repo.index.artifacts():
+        _check_artifact(repo, row, report)
+    return report
+
+
+def _check_blocks(repo: Repo, report: FsckReport) -> list[CID]:
+    corrupt = []
+    for cid in repo.store.iter_cids():
+        report.blocks_checked += 1
+        try:
+            repo.store.get(cid)
+        except CairnError as exc:
+            report.problems.append(str(exc))
+            corrupt.append(cid)
+    return corrupt
+
+
+def _check_artifact(repo: Repo, row: ArtifactRow, report: FsckReport) -> None:
+    report.artifacts_checked += 1
+    cid = CID.parse(row.cid)
+    try:
+        manifest = Manifest.from_record(decode_record(cid, repo.store.get(cid)))
+        for _ in walk(repo.store, cid):
+            pass
+    except CairnError as exc:
+        report.problems.append(f"artifact {row.name} ({row.cid}): {exc}")
+        return
+    if (manifest.name, manifest.version, manifest.kind) != (row.name, row.version, row.kind):
+        report.problems.append(f"artifact {row.cid}: the index disagrees with its manifest")
+
+
+def _reindex(repo: Repo, report: FsckReport) -> None:
+    """Re-create index rows for every record found in the store."""
+    for cid in repo.store.iter_cids():
+        if cid.codec != DAG_CBOR:
+            continue
+        try:
+            record = decode_record(cid, repo.store.get(cid))
+        except CairnError:
+            continue  # files_meta shards and foreign DAG-CBOR are not records
+        if repo.index.has_record(str(cid)):
+            continue
+        if record.type == "artifact":
+            repo.index.add_manifest(Manifest.from_record(record))
+        else:
+            repo.index.add_record(str(cid), record.type)
+        report.repaired.append(f"indexed {record.type} record {cid}")
+
+
+def gc(repo: Repo) -> GcResult:
+    if not repo.exists():
+        return GcResult(0, 0, 0, 0)
+    roots = [CID.parse(c) for c in repo.index.root_cids()]
+    return collect_garbage(repo.store, roots)

@@ -1,0 +1,183 @@
+"""`cairn publish`: store files, write their signed manifest, make the artifact visible.
+
+Order matters for crash safety: blocks first (durable), manifest last, index row after that.
+Any failure before the index row leaves nothing visible, and the pack writer truncates what it
+had appended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from cairn.errors import BadInput, Conflict
+from chunking.cid import CID
+from chunking.importer import ImportResult, import_paths
+from chunking.profiles import get_profile
+from lineage.files_meta import emit_files_meta, file_rows
+from lineage.keys import load_or_create_key
+from lineage.records import (
+    KINDS,
+    RECORD_VERSION,
+    Manifest,
+    SignedRecord,
+    encode_record,
+    finite,
+    sign,
+    sorted_refs,
+)
+from lineage.repo import Repo
+from storage.packstore import PackWriter
+
+_MODEL_SUFFIXES = {".safetensors", ".gguf", ".pt", ".pth", ".bin", ".onnx", ".ckpt", ".h5", ".msgpack"}
+_DATA_SUFFIXES = {".csv", ".parquet", ".jsonl", ".arrow", ".tsv", ".json", ".txt", ".npy", ".npz"}
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    name: str | None = None
+    version: str | None = None
+    kind: str | None = None
+    license: str | None = None
+    private: bool = False
+    profile: str = "native-v1"
+    derived_from: tuple[CID, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    path: str
+    cid: CID
+    size: int
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    cid: CID
+    name: str
+    version: str | None
+    kind: str
+    files: list[PublishedFile]
+    bytes_total: int
+    bytes_new: int
+    created_key: str | None  # the did:key of a key made by this publish
+
+
+class _CountingSink:
+    """Hands blocks to the pack writer and counts unique bytes in total and new."""
+
+    def __init__(self, writer: PackWriter) -> None:
+        self.writer = writer
+        self.seen: set[bytes] = set()
+        self.bytes_total = 0
+        self.bytes_new = 0
+
+    def __call__(self, cid: CID, data: bytes | memoryview) -> None:
+        if cid.raw in self.seen:
+            return
+        self.seen.add(cid.raw)
+        self.bytes_total += len(data)
+        if self.writer.put(cid, data):
+            self.bytes_new += len(data)
+
+
+def guess_kind(paths: list[str]) -> str:
+    suffixes = {PurePosixPath(p).suffix.lower() for p in paths}
+    if suffixes & _MODEL_SUFFIXES:
+        return "model"
+    if suffixes & _DATA_SUFFIXES:
+        return "dataset"
+    return "other"
+
+
+def publish(
+    repo: Repo, paths: list[Path], options: PublishOptions, progress: Callable[[int], None] | None = None
+) -> PublishResult:
+    profile = get_profile(options.profile)
+    _check_options(repo, options)
+    with repo.store.writer() as writer:
+        sink = _CountingSink(writer)
+        imported = import_paths(paths, profile, sink, progress or (lambda _: None))
+        files = [PublishedFile(f.path, f.entry.cid, f.entry.filesize) for f in imported.files]
+        name = options.name or _default_name(paths)
+        kind = options.kind or guess_kind([f.path for f in files])
+        key, created = load_or_create_key(repo.home)
+        meta_cid = emit_files_meta(_rows(paths, imported), profile.hash_code, sink)
+        body = _manifest_body(options, name, kind, imported, meta_cid)
+        signed = sign(body, key)
+        cid, data = encode_record(signed, profile.hash_code)
+        _check_name_free(repo, name, cid, options)
+        sink(cid, data)
+    # The writer committed (fsync, then locations): the artifact may now become visible.
+    repo.index.add_manifest(Manifest.from_record(SignedRecord(cid, signed, signature_ok=True)))
+    return PublishResult(cid, name, options.version, kind, files, sink.bytes_total, sink.bytes_new,
+                         key.did if created else None)  # fmt: skip
+
+
+def _check_options(repo: Repo, options: PublishOptions) -> None:
+    if options.kind is not None and options.kind not in KINDS:
+        raise BadInput(f"unknown kind {options.kind!r} (use {', '.join(KINDS)})")
+    for parent in options.derived_from:
+        if repo.index.artifact(str(parent)) is None:
+            raise BadInput(f"--derived-from {parent} is not an artifact manifest known to this store")
+
+
+def _check_name_free(repo: Repo, name: str, cid: CID, options: PublishOptions) -> None:
+    """Refuse to point an existing name@version at different content (identical content is a no-op)."""
+    if options.force or options.version is None:
+        return
+    taken = [row.cid for row in repo.index.find_by_name(name, options.version) if row.cid != str(cid)]
+    if taken:
+        raise Conflict(f"{name}@{options.version} already names {taken[0]}; use --force to publish anyway")
+
+
+def _default_name(paths: list[Path]) -> str:
+    first = paths[0].resolve()
+    return first.name if len(paths) == 1 else first.parent.name or "artifact"
+
+
+def _rows(paths: list[Path], imported: ImportResult) -> list[dict[str, Any]]:
+    sources = _source_paths(paths)
+    rows: list[dict[str, Any]] = []
+    for f in imported.files:
+        rows.extend(file_rows(f.path, sources(f.path), f.entry.cid, f.entry.filesize))
+    return rows
+
+
+def _source_paths(paths: list[Path]) -> Callable[[str], Path]:
+    """Map a path inside the artifact back to the file it was read from."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return lambda rel: paths[0] / rel
+    by_name = {p.name if p.name not in ("", ".", "..") else p.resolve().name: p for p in paths}
+
+    def source(rel: str) -> Path:
+        head, _, rest = rel.partition("/")
+        return by_name[head] / rest if rest else by_name[head]
+
+    return source
+
+
+def _manifest_body(
+    options: PublishOptions, name: str, kind: str, imported: ImportResult, meta_cid: CID
+) -> dict[str, Any]:
+    return {
+        "cairn": RECORD_VERSION,
+        "type": "artifact",
+        "kind": kind,
+        "name": name,
+        "version": options.version,
+        "license": options.license,
+        "access": "private" if options.private else "public",
+        "profile": options.profile,
+        "content": imported.root.cid,
+        "bytes": sum(f.entry.filesize for f in imported.files),
+        "file_count": len(imported.files),
+        "files_meta": meta_cid,
+        "derived_from": sorted_refs(list(options.derived_from)),
+        "run": None,
+        "meta": finite(options.meta),
+    }

@@ -1,0 +1,45 @@
+"""Turning what a user typed (a CID, ``name`` or ``name@version``) into a CID, and a CID into
+what it is (an artifact manifest, another record, or plain UnixFS)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cairn.errors import BadInput, NotFound
+from chunking.cid import CID, DAG_CBOR
+from lineage.records import Manifest, SignedRecord, decode_record
+from lineage.repo import Repo
+from storage.blockstore import BlockStore
+
+
+def resolve(repo: Repo, ref: str) -> CID:
+    """A CID as given, or the newest artifact named ``N`` / named ``N@V`` in this home."""
+    try:
+        return CID.parse(ref)
+    except BadInput:
+        if ref.startswith(("baf", "Qm")) and "@" not in ref:
+            raise  # meant as a CID, and malformed: exit 2, not "no such name"
+    name, _, version = ref.partition("@")
+    rows = repo.index.find_by_name(name, version or None)
+    if not rows:
+        raise NotFound(f"no artifact named {ref!r} in this store")
+    return CID.parse(rows[0].cid)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a CID points at: its UnixFS root, and the record around it if there is one."""
+
+    root: CID
+    record: SignedRecord | None = None
+    manifest: Manifest | None = None
+
+
+def open_target(store: BlockStore, cid: CID) -> Target:
+    if cid.codec != DAG_CBOR:
+        return Target(cid)
+    record = decode_record(cid, store.get(cid))
+    if record.type == "artifact":
+        manifest = Manifest.from_record(record)
+        return Target(manifest.content, record, manifest)
+    raise NotFound(f"{cid} is a {record.type} record; it has no files to pull")

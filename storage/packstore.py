@@ -1,0 +1,282 @@
+"""The local block store, the embedded default: append-only pack files plus a location table.
+
+Why packs: measured on this 2-core VM (bench/layout.py, 2 GiB of 256 KiB blocks made durable
+once), one file per block wrote 271 MiB/s and a pack file 1073 MiB/s; a file per block also
+costs an inode per 256 KiB. A pack entry is ``flags u8 | cid length u8 | stored length u32le |
+cid | bytes``, so a pack describes itself and the table can be rebuilt by scanning it.
+
+Crash safety: a writer appends blocks, then fsyncs the pack, and only then records their
+locations (one SQLite transaction). A block is visible only once its location is committed, so
+a crash leaves at most an unreferenced tail that ``gc`` reclaims. Every read is verified.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import sqlite3
+import struct
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+from cairn.errors import BadInput, BlockNotFound, IntegrityError
+from chunking.cid import CID
+
+ENTRY_HEAD = struct.Struct("<BBI")
+PACK_SUFFIX = ".pack"
+MAX_PACK_BYTES = 1 << 30  # start a new pack past 1 GiB so gc can rewrite packs piecemeal
+CHECKPOINT_BYTES = 256 << 20  # make blocks durable and visible at least this often
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS blocks (
+    cid BLOB PRIMARY KEY,
+    pack TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    flags INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS blocks_by_pack ON blocks (pack);
+"""
+
+
+class PackStore:
+    """Blocks in ``<root>/packs/*.pack``, located through ``<root>/blocks.sqlite``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.packs = root / "packs"
+        self._db: sqlite3.Connection | None = None
+        self._fds: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    # -- plumbing -------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.packs.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.root / "blocks.sqlite", check_same_thread=False, timeout=60)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            self._db = db
+        return self._db
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _fd(self, pack: str) -> int:
+        with self._lock:
+            fd = self._fds.get(pack)
+            if fd is None:
+                fd = os.open(self.packs / pack, os.O_RDONLY)
+                self._fds[pack] = fd
+            return fd
+
+    def _location(self, cid: CID) -> tuple[str, int, int, int] | None:
+        row = self.db.execute(
+            "SELECT pack, offset, length, flags FROM blocks WHERE cid = ?", (cid.raw,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
+    # -- BlockStore -----------------------------------------------------------------------
+    def has(self, cid: CID) -> bool:
+        return self.db.execute("SELECT 1 FROM blocks WHERE cid = ?", (cid.raw,)).fetchone() is not None
+
+    def get(self, cid: CID) -> bytes:
+        data = self.get_unverified(cid)
+        if not cid.matches(data):
+            raise IntegrityError(f"block {cid} in the local store is corrupt")
+        return data
+
+    def get_unverified(self, cid: CID) -> bytes:
+        """The stored bytes without the hash check; only for callers that hash them anyway."""
+        location = self._location(cid)
+        if location is None:
+            raise BlockNotFound(f"block {cid} is not in the local store")
+        pack, offset, length, _flags = location
+        try:
+            data = os.pread(self._fd(pack), length, offset)
+        except OSError as exc:
+            raise IntegrityError(f"block {cid}: cannot read {pack}: {exc.strerror}") from exc
+        if len(data) != length:
+            raise IntegrityError(f"block {cid} in the local store is truncated")
+        return data
+
+    def put(self, cid: CID, data: bytes | memoryview) -> bool:
+        with self.writer() as writer:
+            return writer.put(cid, data)
+
+    def iter_cids(self) -> Iterator[CID]:
+        for (raw,) in self.db.execute("SELECT cid FROM blocks").fetchall():
+            yield CID(raw)
+
+    def count(self) -> int:
+        row = self.db.execute("SELECT count(*) FROM blocks").fetchone()
+        return int(row[0])
+
+    def writer(self) -> PackWriter:
+        return PackWriter(self)
+
+    def gc_lock(self, exclusive: bool) -> int:
+        """Writers hold this shared and gc exclusive: gc never drops a block a writer deduplicated against."""
+        self.db  # noqa: B018 - creates the folder
+        fd = os.open(self.root / "gc.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        return fd
+
+    def delete_many(self, cids: list[CID]) -> None:
+        """Forget blocks; their bytes stay in the packs until ``repack`` rewrites them."""
+        with self.db:
+            self.db.executemany("DELETE FROM blocks WHERE cid = ?", [(c.raw,) for c in cids])
+
+
+class PackWriter:
+    """Append blocks to a pack this writer holds locked; ``commit`` makes them durable and visible.
+
+    Used as a context manager: leaving it by an exception truncates what was not committed.
+    """
+
+    def __init__(self, store: PackStore, replace: bool = False) -> None:
+        self.store = store
+        self.replace = replace  # gc's repack: a fresh pack, and locations of recorded blocks move
+        self.lock_fd = -1 if replace else store.gc_lock(exclusive=False)
+        self.pending: dict[bytes, tuple[int, int]] = {}
+        self.bytes_new = 0
+        self.blocks_new = 0
+        self.pack, self.fd = self._open_pack()
+        self.committed_end = os.lseek(self.fd, 0, os.SEEK_END)
+        self.end = self.committed_end
+
+    def _open_pack(self) -> tuple[str, int]:
+        """Reuse the newest unlocked pack below the size limit, else start a new one."""
+        self.store.db  # noqa: B018 - creates the folders on first use
+        reusable = (
+            []
+            if self.replace
+            else sorted(
+                self.store.packs.glob(f"*{PACK_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True
+            )[:4]
+        )
+        for path in reusable:
+            if path.stat().st_size >= MAX_PACK_BYTES:
+                continue
+            fd = os.open(path, os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return path.name, fd
+            except BlockingIOError:
+                os.close(fd)
+        name = f"pack-{secrets.token_hex(8)}{PACK_SUFFIX}"
+        fd = os.open(self.store.packs / name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _fsync_dir(self.store.packs)
+        return name, fd
+
+    def __enter__(self) -> PackWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if kind is None:
+                self.commit()
+            else:
+                self.abort()
+        finally:
+            os.close(self.fd)
+            if self.lock_fd >= 0:
+                os.close(self.lock_fd)
+
+    def has(self, cid: CID) -> bool:
+        return cid.raw in self.pending or self.store.has(cid)
+
+    def get(self, cid: CID) -> bytes:
+        """A block written by this writer (not yet committed) or already in the store, verified."""
+        location = self.pending.get(cid.raw)
+        if location is None:
+            return self.store.get(cid)
+        offset, length = location
+        data = os.pread(self.fd, length, offset)
+        if not cid.matches(data):
+            raise IntegrityError(f"block {cid} just written is corrupt")
+        return data
+
+    def iter_cids(self) -> Iterator[CID]:
+        yield from (CID(raw) for raw in self.pending)
+        yield from self.store.iter_cids()
+
+    def put(self, cid: CID, data: bytes | memoryview) -> bool:
+        """Append ``data`` as ``cid`` (which the caller computed or verified) unless already stored."""
+        if self.has(cid):
+            return False
+        self.append(cid, data)
+        return True
+
+    def append(self, cid: CID, data: bytes | memoryview) -> None:
+        head = ENTRY_HEAD.pack(0, len(cid.raw), len(data)) + cid.raw
+        written = os.writev(self.fd, [head, data])
+        if written != len(head) + len(data):
+            raise OSError("short write to pack file")
+        self.pending[cid.raw] = (self.end + len(head), len(data))
+        self.end += written
+        self.bytes_new += len(data)
+        self.blocks_new += 1
+        if self.end - self.committed_end > CHECKPOINT_BYTES:
+            self.commit()
+
+    def commit(self) -> None:
+        """Make every block so far durable, then visible."""
+        if not self.pending:
+            return
+        os.fsync(self.fd)
+        with self.store.db as db:
+            verb = "INSERT OR REPLACE" if self.replace else "INSERT OR IGNORE"
+            db.executemany(
+                f"{verb} INTO blocks (cid, pack, offset, length) VALUES (?, ?, ?, ?)",
+                [(raw, self.pack, offset, length) for raw, (offset, length) in self.pending.items()],
+            )
+        self.pending.clear()
+        self.committed_end = self.end
+
+    def abort(self) -> None:
+        """Drop what was appended since the last commit."""
+        self.pending.clear()
+        os.ftruncate(self.fd, self.committed_end)
+        self.end = self.committed_end
+
+
+def scan_pack(path: Path) -> Iterator[tuple[CID, int, int, int]]:
+    """Yield ``(cid, data offset, length, flags)`` of every complete entry in a pack file."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        pos = 0
+        while pos + ENTRY_HEAD.size <= size:
+            flags, cid_len, length = ENTRY_HEAD.unpack(handle.read(ENTRY_HEAD.size))
+            raw = handle.read(cid_len)
+            data_at = pos + ENTRY_HEAD.size + cid_len
+            if data_at + length > size:
+                return  # a torn tail from an interrupted writer
+            try:
+                cid = CID.decode(raw)
+            except BadInput:
+                return
+            yield cid, data_at, length, flags
+            handle.seek(length, os.SEEK_CUR)
+            pos = data_at + length
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,110 @@
+"""Reading UnixFS out of a block store: a file's bytes in order, a directory's files by path.
+
+Everything read is verified by the store. Names that could escape the output folder (``..``,
+``/``, empty, NUL) are refused here, so no caller can write outside its target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cairn.errors import CorruptInput, UnsafePath, UnsupportedFormat
+from chunking.cid import CID, DAG_PB, RAW
+from chunking.dagpb import PBNode, decode_node
+from chunking.unixfs import NodeType, UnixFSData
+from storage.blockstore import BlockStore
+
+MAX_DEPTH = 64  # far deeper than any balanced tree of real files; bounds hostile DAGs
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    path: str  # relative, "/"-separated
+    cid: CID
+    size: int
+
+
+def node_of(store: BlockStore, cid: CID) -> tuple[PBNode, UnixFSData]:
+    node = decode_node(store.get(cid))
+    if node.data is None:
+        raise CorruptInput(f"dag-pb node {cid} has no UnixFS data")
+    return node, UnixFSData.decode(node.data)
+
+
+def kind_of(store: BlockStore, cid: CID) -> NodeType:
+    """Whether a CID is a UnixFS file, directory or HAMT shard."""
+    if cid.codec == RAW:
+        return NodeType.FILE
+    if cid.codec != DAG_PB:
+        raise UnsupportedFormat(f"{cid} is not a UnixFS node")
+    return node_of(store, cid)[1].type
+
+
+def file_size(store: BlockStore, cid: CID) -> int:
+    if cid.codec == RAW:
+        return len(store.get(cid))
+    _, data = node_of(store, cid)
+    if data.filesize is not None:
+        return data.filesize
+    return len(data.data or b"")
+
+
+def iter_file(store: BlockStore, cid: CID, depth: int = 0) -> Iterator[bytes]:
+    """The bytes of a UnixFS file, block by block, in order."""
+    if depth > MAX_DEPTH:
+        raise CorruptInput("UnixFS file nested too deeply")
+    if cid.codec == RAW:
+        yield store.get(cid)
+        return
+    if cid.codec != DAG_PB:
+        raise UnsupportedFormat(f"{cid} is not a UnixFS file")
+    node, data = node_of(store, cid)
+    if data.type not in (NodeType.FILE, NodeType.RAW):
+        raise CorruptInput(f"{cid} is a UnixFS {data.type.name.lower()}, not a file")
+    if data.data:
+        yield data.data
+    for link in node.links:
+        yield from iter_file(store, link.cid, depth + 1)
+
+
+def safe_name(name: str | None) -> str:
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise UnsafePath(f"refusing directory entry named {name!r}")
+    return name
+
+
+def iter_directory(store: BlockStore, cid: CID, prefix: str = "", depth: int = 0) -> Iterator[FileRef]:
+    """Every file below a UnixFS directory (plain or HAMT-sharded), with its relative path."""
+    if depth > MAX_DEPTH:
+        raise CorruptInput("UnixFS directory nested too deeply")
+    node, data = node_of(store, cid)
+    if data.type == NodeType.DIRECTORY:
+        entries = [(safe_name(link.name), link.cid) for link in node.links]
+    elif data.type == NodeType.HAMT_SHARD:
+        entries = list(_hamt_entries(store, node, depth))
+    else:
+        raise CorruptInput(f"{cid} is not a UnixFS directory")
+    for name, child in entries:
+        path = prefix + name
+        kind = kind_of(store, child)
+        if kind in (NodeType.DIRECTORY, NodeType.HAMT_SHARD):
+            yield from iter_directory(store, child, path + "/", depth + 1)
+        elif kind in (NodeType.FILE, NodeType.RAW):
+            yield FileRef(path, child, file_size(store, child))
+        else:
+            raise UnsupportedFormat(f"{path}: UnixFS {kind.name.lower()} entries are not supported")
+
+
+def _hamt_entries(store: BlockStore, node: PBNode, depth: int) -> Iterator[tuple[str, CID]]:
+    from chunking.hamt import parse_link_name
+
+    if depth > MAX_DEPTH:
+        raise CorruptInput("HAMT shard nested too deeply")
+    for link in node.links:
+        entry = parse_link_name(link.name or "")
+        if entry is None:  # a sub-shard: its entries belong to this same directory
+            sub = decode_node(store.get(link.cid))
+            yield from _hamt_entries(store, sub, depth + 1)
+        else:
+            yield safe_name(entry), link.cid
