@@ -16,7 +16,8 @@ MAX_BLOCK = 1024 * 1024  # DESIGN.md §2: no block is ever over 1 MiB
 
 
 class Chunker(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def spans(self, buf: memoryview) -> Iterator[tuple[int, int]]: ...
 

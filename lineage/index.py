@@ -117,10 +117,10 @@ class Index:
 
     def find_by_name(self, name: str, version: str | None = None) -> list[ArtifactRow]:
         """Artifacts called ``name`` (and ``version`` if given), newest first."""
-        if version is None:
-            query, args = "SELECT * FROM artifacts WHERE name = ?", (name,)
-        else:
-            query, args = "SELECT * FROM artifacts WHERE name = ? AND version = ?", (name, version)
+        query = "SELECT * FROM artifacts WHERE name = ?"
+        args: tuple[str, ...] = (name,)
+        if version is not None:
+            query, args = query + " AND version = ?", (name, version)
         rows = self.db.execute(query + " ORDER BY published_at DESC", args).fetchall()
         return [ArtifactRow(*row) for row in rows]
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run them: the one test command (README, .ci/run).
+# Safe to run on a fresh machine and fast the second time (pip, npm and the Kubo build are cached
+# outside the checkout).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+
+export CAIRN_KUBO_BIN="$(bash scripts/install-kubo.sh | tail -n 1)"
+bash scripts/install-node-reference.sh
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check cairn chunking storage lineage cli
+.venv/bin/mypy
+.venv/bin/pytest -q -p no:cacheprovider "$@"
