@@ -45,18 +45,25 @@ def _mapped(path: Path) -> Iterator[memoryview]:
     """The file's bytes as a read-only memory map (an empty buffer for an empty file)."""
     try:
         with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size == 0:
+            if os.fstat(handle.fileno()).st_size == 0:
                 yield memoryview(b"")
                 return
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                view = memoryview(mapped)
-                try:
-                    yield view
-                finally:
-                    view.release()
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            view = memoryview(mapped)
+            try:
+                yield view
+            finally:
+                _unmap(view, mapped)
     except (IsADirectoryError, PermissionError, FileNotFoundError) as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _unmap(view: memoryview, mapped: mmap.mmap) -> None:
+    try:
+        view.release()
+        mapped.close()
+    except BufferError:
+        pass  # an exception's traceback still holds slices; the map closes when they are collected
 
 
 def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[int, int]]:
@@ -74,13 +81,24 @@ def import_file(
     with _mapped(path) as view:
         if len(view) == 0:
             return _leaf(view, profile.hash_code, sink)
-        for start, end in file_regions(path.name, view, profile):
-            region = view[start:end]
-            for offset, length in profile.chunker.spans(region):
-                builder.add_leaf(_leaf(region[offset : offset + length], profile.hash_code, sink))
-                progress(length)
-            region.release()
+        try:
+            for start, end in file_regions(path.name, view, profile):
+                region = view[start:end]
+                for offset, length in profile.chunker.spans(region):
+                    builder.add_leaf(_leaf(region[offset : offset + length], profile.hash_code, sink))
+                    progress(length)
+                region.release()
+        finally:
+            _flush(sink)  # the sink may still hold slices of the map, which closes next
     return builder.finish()
+
+
+def _flush(sink: BlockSink) -> None:
+    """Sinks that keep the buffers they are given past the call (the pack writer writes them on a
+    background thread) expose ``flush()``; the importer calls it before unmapping the input."""
+    flush = getattr(sink, "flush", None)
+    if flush is not None:
+        flush()
 
 
 def _leaf(data: memoryview, hash_code: int, sink: BlockSink) -> DagEntry:

@@ -76,6 +76,9 @@ class _CountingSink:
         self.bytes_total = 0
         self.bytes_new = 0
 
+    def flush(self) -> None:
+        self.writer.flush()
+
     def __call__(self, cid: CID, data: bytes | memoryview) -> None:
         if cid.raw in self.seen:
             return

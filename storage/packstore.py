@@ -24,6 +24,7 @@ from types import TracebackType
 
 from cairn.errors import BadInput, BlockNotFound, IntegrityError
 from chunking.cid import CID
+from storage.appender import BackgroundAppender
 
 ENTRY_HEAD = struct.Struct("<BBI")
 PACK_SUFFIX = ".pack"
@@ -154,6 +155,7 @@ class PackWriter:
         self.pack, self.fd = self._open_pack()
         self.committed_end = os.lseek(self.fd, 0, os.SEEK_END)
         self.end = self.committed_end
+        self.appender = BackgroundAppender(self.fd)
 
     def _open_pack(self) -> tuple[str, int]:
         """Reuse the newest unlocked pack below the size limit, else start a new one."""
@@ -192,6 +194,7 @@ class PackWriter:
             else:
                 self.abort()
         finally:
+            self.appender.close()
             os.close(self.fd)
             if self.lock_fd >= 0:
                 os.close(self.lock_fd)
@@ -205,6 +208,7 @@ class PackWriter:
         if location is None:
             return self.store.get(cid)
         offset, length = location
+        self.appender.drain()
         data = os.pread(self.fd, length, offset)
         if not cid.matches(data):
             raise IntegrityError(f"block {cid} just written is corrupt")
@@ -222,19 +226,23 @@ class PackWriter:
         return True
 
     def append(self, cid: CID, data: bytes | memoryview) -> None:
+        """Queue ``data`` for writing; it must stay valid until ``flush()`` (see storage/appender.py)."""
         head = ENTRY_HEAD.pack(0, len(cid.raw), len(data)) + cid.raw
-        written = os.writev(self.fd, [head, data])
-        if written != len(head) + len(data):
-            raise OSError("short write to pack file")
+        self.appender.write_at(self.end, (head, data))
         self.pending[cid.raw] = (self.end + len(head), len(data))
-        self.end += written
+        self.end += len(head) + len(data)
         self.bytes_new += len(data)
         self.blocks_new += 1
         if self.end - self.committed_end > CHECKPOINT_BYTES:
             self.commit()
 
+    def flush(self) -> None:
+        """Wait until every queued block is written, so the caller may release its buffers."""
+        self.appender.drain()
+
     def commit(self) -> None:
         """Make every block so far durable, then visible."""
+        self.appender.drain()
         if not self.pending:
             return
         os.fsync(self.fd)
@@ -249,6 +257,10 @@ class PackWriter:
 
     def abort(self) -> None:
         """Drop what was appended since the last commit."""
+        try:
+            self.appender.drain()
+        except OSError:
+            pass  # the bytes are being dropped anyway
         self.pending.clear()
         os.ftruncate(self.fd, self.committed_end)
         self.end = self.committed_end
