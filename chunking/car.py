@@ -86,11 +86,7 @@ def read_header(stream: BinaryIO) -> CarHeader:
         raise CorruptInput("CAR v2 is not supported; export CAR v1 (ipfs dag export does)")
     header = dagcbor.decode(raw)
     roots = header.get("roots") if isinstance(header, dict) else None
-    if (
-        header.get("version") != 1
-        or not isinstance(roots, list)
-        or not all(isinstance(r, CID) for r in roots)
-    ):
+    if header.get("version") != 1 or not isinstance(roots, list) or not all(isinstance(r, CID) for r in roots):
         raise CorruptInput("not a CAR v1 header")
     return CarHeader(roots)
 

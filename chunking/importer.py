@@ -73,9 +73,7 @@ def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[in
     return [(0, len(view))]
 
 
-def import_file(
-    path: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress
-) -> DagEntry:
+def import_file(path: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress) -> DagEntry:
     """Chunk, hash and emit one file; return its DAG root."""
     builder = BalancedFileBuilder(profile.hash_code, profile.max_links, sink)
     with _mapped(path) as view:

@@ -43,9 +43,7 @@ def artifact_roots(store: BlockStore, cid: CID, with_ancestors: bool) -> list[CI
     return roots
 
 
-def iter_artifact_blocks(
-    store: BlockStore, cid: CID, with_ancestors: bool = False
-) -> Iterator[tuple[CID, bytes]]:
+def iter_artifact_blocks(store: BlockStore, cid: CID, with_ancestors: bool = False) -> Iterator[tuple[CID, bytes]]:
     seen: set[bytes] = set()
     for root in artifact_roots(store, cid, with_ancestors):
         yield from walk(store, root, seen)

@@ -35,9 +35,7 @@ def fsck(repo: Repo, repair: bool = False, reindex: bool = False) -> FsckReport:
     corrupt = _check_blocks(repo, report)
     if repair and corrupt:
         repo.store.delete_many(corrupt)
-        report.repaired += [
-            f"dropped corrupt block {c}; publish or import it again to restore it" for c in corrupt
-        ]
+        report.repaired += [f"dropped corrupt block {c}; publish or import it again to restore it" for c in corrupt]
     if reindex:
         _reindex(repo, report)
     for row in repo.index.artifacts():

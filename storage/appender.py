@@ -72,7 +72,7 @@ class BackgroundAppender:
                     return
                 if self._error is None:
                     self._write(*item)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            except BaseException as exc:
                 self._error = exc
             finally:
                 item = None  # drop our reference to the caller's buffers before saying done

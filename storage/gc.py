@@ -43,9 +43,7 @@ def _pack_bytes(store: PackStore) -> int:
 def _repack(store: PackStore) -> int:
     """Rewrite every pack whose recorded blocks take less room than the file; drop empty ones."""
     rewritten = 0
-    used = dict(
-        store.db.execute("SELECT pack, sum(length + 6 + length(cid)) FROM blocks GROUP BY pack").fetchall()
-    )
+    used = dict(store.db.execute("SELECT pack, sum(length + 6 + length(cid)) FROM blocks GROUP BY pack").fetchall())
     for path in store.packs.glob("*.pack"):
         if used.get(path.name, 0) >= path.stat().st_size:
             continue

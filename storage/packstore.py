@@ -12,6 +12,7 @@ a crash leaves at most an unreferenced tail that ``gc`` reclaims. Every read is 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import secrets
@@ -82,9 +83,7 @@ class PackStore:
             return fd
 
     def _location(self, cid: CID) -> tuple[str, int, int, int] | None:
-        row = self.db.execute(
-            "SELECT pack, offset, length, flags FROM blocks WHERE cid = ?", (cid.raw,)
-        ).fetchone()
+        row = self.db.execute("SELECT pack, offset, length, flags FROM blocks WHERE cid = ?", (cid.raw,)).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3])
 
     # -- BlockStore -----------------------------------------------------------------------
@@ -163,9 +162,7 @@ class PackWriter:
         reusable = (
             []
             if self.replace
-            else sorted(
-                self.store.packs.glob(f"*{PACK_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True
-            )[:4]
+            else sorted(self.store.packs.glob(f"*{PACK_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)[:4]
         )
         for path in reusable:
             if path.stat().st_size >= MAX_PACK_BYTES:
@@ -185,9 +182,7 @@ class PackWriter:
     def __enter__(self) -> PackWriter:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         try:
             if kind is None:
                 self.commit()
@@ -257,10 +252,8 @@ class PackWriter:
 
     def abort(self) -> None:
         """Drop what was appended since the last commit."""
-        try:
+        with contextlib.suppress(OSError):  # the bytes are being dropped anyway
             self.appender.drain()
-        except OSError:
-            pass  # the bytes are being dropped anyway
         self.pending.clear()
         os.ftruncate(self.fd, self.committed_end)
         self.end = self.committed_end

@@ -158,11 +158,11 @@ def verify(
         for signer in report.signers:
             state = "valid" if signer.valid else "INVALID"
             print(f"signature {state}: {signer.publisher} on {signer.record}")
-        print(f"checked {report.blocks_checked} blocks, {human_bytes(report.bytes_checked)}; anchor: {report.anchor_state}")
+        checked = f"{report.blocks_checked} blocks, {human_bytes(report.bytes_checked)}"
+        print(f"checked {checked}; anchor: {report.anchor_state}")
         for failure in report.failures:
             print(f"FAILED: {failure}")
     if not report.ok:
         if not json_out:
             notice(f"cairn: error: verification failed: {report.failures[0]}")
         raise typer.Exit(1)
-
