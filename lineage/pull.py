@@ -20,7 +20,8 @@ from chunking.unixfs import NodeType
 from lineage.repo import Repo
 from lineage.resolve import open_target
 from storage.blockstore import BlockStore
-from storage.unixfs_read import FileRef, file_size, iter_directory, iter_file, kind_of
+from storage.export import write_file
+from storage.unixfs_read import FileRef, file_size, iter_directory, kind_of
 
 Progress = Callable[[int], None]
 
@@ -97,13 +98,11 @@ def _inside(base: Path, rel: str) -> Path:
 
 def _write_file(store: BlockStore, ref: FileRef, dest: Path, progress: Progress | None) -> int:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
-    with open(dest, "wb") as handle:
-        for block in iter_file(store, ref.cid):
-            handle.write(block)
-            written += len(block)
-            if progress:
-                progress(len(block))
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        written = write_file(store, ref.cid, fd, progress)
+    finally:
+        os.close(fd)
     if written != ref.size:
         raise IntegrityError(f"{ref.path}: wrote {written} bytes, the DAG says {ref.size}")
     return written

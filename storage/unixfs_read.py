@@ -50,24 +50,6 @@ def file_size(store: BlockStore, cid: CID) -> int:
     return len(data.data or b"")
 
 
-def iter_file(store: BlockStore, cid: CID, depth: int = 0) -> Iterator[bytes]:
-    """The bytes of a UnixFS file, block by block, in order."""
-    if depth > MAX_DEPTH:
-        raise CorruptInput("UnixFS file nested too deeply")
-    if cid.codec == RAW:
-        yield store.get(cid)
-        return
-    if cid.codec != DAG_PB:
-        raise UnsupportedFormat(f"{cid} is not a UnixFS file")
-    node, data = node_of(store, cid)
-    if data.type not in (NodeType.FILE, NodeType.RAW):
-        raise CorruptInput(f"{cid} is a UnixFS {data.type.name.lower()}, not a file")
-    if data.data:
-        yield data.data
-    for link in node.links:
-        yield from iter_file(store, link.cid, depth + 1)
-
-
 def safe_name(name: str | None) -> str:
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
         raise UnsafePath(f"refusing directory entry named {name!r}")
