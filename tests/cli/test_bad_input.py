@@ -89,9 +89,7 @@ def test_symlink_inside_the_folder_is_followed(capsys, home: Path, tmp_path: Pat
 
 
 @pytest.mark.parametrize("case", ["length past end", "overlap"])
-def test_corrupt_safetensors_is_refused_and_stores_nothing(
-    capsys, seeded: Path, tmp_path: Path, case: str
-) -> None:
+def test_corrupt_safetensors_is_refused_and_stores_nothing(capsys, seeded: Path, tmp_path: Path, case: str) -> None:
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "config.json").write_bytes(random_bytes(500_000, seed=4))  # would be stored first
@@ -108,9 +106,7 @@ def test_corrupt_safetensors_is_refused_and_stores_nothing(
     assert _store_state(seeded) == before
 
 
-@pytest.mark.parametrize(
-    "text", ["bafyNOTACID", "Qm123", "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvy"]
-)
+@pytest.mark.parametrize("text", ["bafyNOTACID", "Qm123", "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvy"])
 def test_malformed_cid_is_exit_2(capsys, seeded: Path, text: str) -> None:
     for command in ("pull", "verify", "show"):
         _one_line_error(cairn(capsys, command, text), 2)
@@ -182,9 +178,7 @@ def test_unknown_profile_and_kind_are_usage_errors(capsys, seeded: Path, tmp_pat
     (tmp_path / "a.txt").write_text("a")
     _one_line_error(cairn(capsys, "publish", tmp_path / "a.txt", "--profile", "nope"), 2)
     _one_line_error(cairn(capsys, "publish", tmp_path / "a.txt", "--kind", "nope"), 2)
-    _one_line_error(
-        cairn(capsys, "cid", tmp_path / "a.txt", "--profile", "native-v1", "--hash", "sha2-256"), 2
-    )
+    _one_line_error(cairn(capsys, "cid", tmp_path / "a.txt", "--profile", "native-v1", "--hash", "sha2-256"), 2)
 
 
 def test_fsck_on_a_home_that_does_not_exist_is_fine(capsys, home: Path) -> None:
@@ -192,9 +186,7 @@ def test_fsck_on_a_home_that_does_not_exist_is_fine(capsys, home: Path) -> None:
     assert not home.exists()
 
 
-def test_kill_9_during_publish_leaves_nothing_visible_and_a_rerun_completes(
-    home: Path, tmp_path: Path
-) -> None:
+def test_kill_9_during_publish_leaves_nothing_visible_and_a_rerun_completes(home: Path, tmp_path: Path) -> None:
     folder = tmp_path / "big"
     folder.mkdir()
     for i in range(6):
@@ -204,9 +196,7 @@ def test_kill_9_during_publish_leaves_nothing_visible_and_a_rerun_completes(
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     packs = home / "blocks" / "packs"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(
-        p.stat().st_size > (20 << 20) for p in packs.glob("*.pack")
-    ):
+    while time.monotonic() < deadline and not any(p.stat().st_size > (20 << 20) for p in packs.glob("*.pack")):
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -21,9 +21,7 @@ def _flip_byte_of_block(home: Path, cid: str) -> None:
     from chunking.cid import CID
 
     with sqlite3.connect(home / "blocks" / "blocks.sqlite") as db:
-        pack, offset = db.execute(
-            "SELECT pack, offset FROM blocks WHERE cid = ?", (CID.parse(cid).raw,)
-        ).fetchone()
+        pack, offset = db.execute("SELECT pack, offset FROM blocks WHERE cid = ?", (CID.parse(cid).raw,)).fetchone()
     path = home / "blocks" / "packs" / pack
     raw = bytearray(path.read_bytes())
     raw[offset + 5] ^= 0xFF
@@ -68,6 +66,4 @@ def test_car_round_trip_into_a_fresh_home(capsys, home: Path, tmp_path: Path, mo
     assert imported["artifacts"] == [cid]
     assert cairn(capsys, "verify", cid).code == 0
     assert cairn(capsys, "pull", cid, "-o", tmp_path / "out").code == 0
-    assert (tmp_path / "out" / "model.safetensors").read_bytes() == (
-        tmp_path / "m" / "model.safetensors"
-    ).read_bytes()
+    assert (tmp_path / "out" / "model.safetensors").read_bytes() == (tmp_path / "m" / "model.safetensors").read_bytes()

@@ -65,9 +65,7 @@ def random_bytes(size: int, seed: int = 0) -> bytes:
     return np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes()
 
 
-def write_safetensors(
-    path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None
-) -> Path:
+def write_safetensors(path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None) -> Path:
     from safetensors.numpy import save_file
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +75,13 @@ def write_safetensors(
 
 def small_model(seed: int = 0, layers: int = 6, width: int = 256) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return {
-        f"layers.{i}.weight": rng.standard_normal((width, width * 4)).astype(np.float32)
-        for i in range(layers)
-    }
+    return {f"layers.{i}.weight": rng.standard_normal((width, width * 4)).astype(np.float32) for i in range(layers)}
+
+
+def csv_with_appended_rows(copies: int) -> tuple[bytes, list[bytes], bytes]:
+    """Real airport rows repeated ``copies`` times, each made distinct by a leading row number,
+    and 1 % more distinct rows to append: ``(header, rows, appended)``."""
+    lines = (real_dataset_dir() / "airports.csv").read_bytes().splitlines(keepends=True)
+    rows = [f"{i},".encode() + row for i, row in enumerate(lines[1:] * copies)]
+    extra = [f"{len(rows) + i},".encode() + row.split(b",", 1)[1] for i, row in enumerate(rows[: len(rows) // 100])]
+    return b"id," + lines[0], rows, b"".join(extra)
