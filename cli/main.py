@@ -9,7 +9,7 @@ import sys
 def build_app() -> object:
     import typer
 
-    from cli.commands import car, catalog, content, demo, keys, maintenance
+    from cli.commands import car, catalog, content, demo, keys, lineage_cmd, maintenance
 
     app = typer.Typer(
         name="cairn",
@@ -22,6 +22,7 @@ def build_app() -> object:
     content.register(app)
     catalog.register(app)
     maintenance.register(app)
+    lineage_cmd.register(app)
     app.command("demo")(demo.demo)
     app.add_typer(car.app, name="car")
     app.add_typer(keys.app, name="key")

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from cairn.errors import BadInput, CairnError, IntegrityError
 from chunking.car import CarWriter, read_blocks, read_header
 from chunking.cid import CID, DAG_CBOR
-from lineage.records import Manifest, decode_record
+from lineage.records import decode_record
 from lineage.repo import Repo
 from storage.blockstore import BlockStore
 from storage.dagwalk import walk, walk_cids
@@ -90,13 +90,22 @@ def _check_complete(store: BlockStore, root: CID) -> None:
         raise IntegrityError(f"the CAR does not hold the whole DAG of {root}: {exc}") from exc
 
 
+def _is_complete(store: BlockStore, root: CID) -> bool:
+    try:
+        _check_complete(store, root)
+    except IntegrityError:
+        return False
+    return True
+
+
 def _register(repo: Repo, root: CID, result: ImportResult) -> None:
-    if root.codec == DAG_CBOR:
-        record = decode_record(root, repo.store.get(root))
-        if record.type == "artifact":
-            repo.index.add_manifest(Manifest.from_record(record))
-            result.artifacts.append(root)
-            return
-        repo.index.add_record(str(root), record.type)
+    if root.codec != DAG_CBOR:
+        repo.index.add_root(str(root), "car import")
         return
-    repo.index.add_root(str(root), "car import")
+    record = decode_record(root, repo.store.get(root))
+    for ref in artifact_roots(repo.store, root, with_ancestors=True)[1:]:
+        if _is_complete(repo.store, ref):  # ancestors travel only with --with-ancestors; index whole ones
+            repo.index.add_signed(decode_record(ref, repo.store.get(ref)))
+    repo.index.add_signed(record)
+    if record.type == "artifact":
+        result.artifacts.append(root)

@@ -11,10 +11,9 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from lineage.records import Manifest
+from chunking.cid import CID
+from lineage.records import Manifest, SignedRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS artifacts (
@@ -98,6 +97,35 @@ class Index:
         if manifest.run is not None:
             edges.append((str(manifest.run), "run"))
         self.add_artifact(row, edges)
+
+    def add_run(self, cid: str, inputs: list[str]) -> None:
+        with self.db as db:
+            db.execute("INSERT OR IGNORE INTO records VALUES (?, 'run')", (cid,))
+            db.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?, 'input')", [(cid, i) for i in inputs])
+
+    def parents(self, cid: str) -> list[tuple[str, str]]:
+        """``(parent, relation)`` edges leaving ``cid`` toward its ancestors."""
+        rows = self.db.execute("SELECT parent, relation FROM edges WHERE child = ? ORDER BY parent", (cid,))
+        return [(r[0], r[1]) for r in rows.fetchall()]
+
+    def children(self, cid: str) -> list[tuple[str, str]]:
+        """``(child, relation)`` edges arriving at ``cid`` from its descendants."""
+        rows = self.db.execute("SELECT child, relation FROM edges WHERE parent = ? ORDER BY child", (cid,))
+        return [(r[0], r[1]) for r in rows.fetchall()]
+
+    def record_type(self, cid: str) -> str | None:
+        row = self.db.execute("SELECT type FROM records WHERE cid = ?", (cid,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def add_signed(self, record: SignedRecord) -> None:
+        """Index any record by what it says: artifacts with their edges, runs with their inputs."""
+        if record.type == "artifact":
+            self.add_manifest(Manifest.from_record(record))
+        elif record.type == "run":
+            inputs = [str(CID.decode(raw)) for raw in record.body.get("inputs") or []]
+            self.add_run(str(record.cid), inputs)
+        else:
+            self.add_record(str(record.cid), record.type)
 
     def add_record(self, cid: str, record_type: str) -> None:
         with self.db as db:

@@ -80,10 +80,7 @@ def _reindex(repo: Repo, report: FsckReport) -> None:
             continue  # files_meta shards and foreign DAG-CBOR are not records
         if repo.index.has_record(str(cid)):
             continue
-        if record.type == "artifact":
-            repo.index.add_manifest(Manifest.from_record(record))
-        else:
-            repo.index.add_record(str(cid), record.type)
+        repo.index.add_signed(record)
         report.repaired.append(f"indexed {record.type} record {cid}")
 
 

@@ -29,6 +29,7 @@ from lineage.records import (
     sorted_refs,
 )
 from lineage.repo import Repo
+from lineage.runs import make_run_record, run_body
 from storage.packstore import PackWriter
 
 _MODEL_SUFFIXES = {".safetensors", ".gguf", ".pt", ".pth", ".bin", ".onnx", ".ckpt", ".h5", ".msgpack"}
@@ -44,6 +45,7 @@ class PublishOptions:
     private: bool = False
     profile: str = "native-v1"
     derived_from: tuple[CID, ...] = ()
+    run: dict[str, Any] | None = None  # the fields of a run record, as read from run.json
     meta: dict[str, Any] = field(default_factory=dict)
     force: bool = False
 
@@ -65,6 +67,7 @@ class PublishResult:
     bytes_total: int
     bytes_new: int
     created_key: str | None  # the did:key of a key made by this publish
+    run: CID | None = None
 
 
 class _CountingSink:
@@ -111,14 +114,29 @@ def publish(
         key, created = load_or_create_key(repo.home)
         meta_cid = emit_files_meta(_rows(paths, imported), profile.hash_code, sink)
         body = _manifest_body(options, name, kind, imported, meta_cid)
+        run_cid = None
+        if options.run is not None:
+            run_cid, run_data = make_run_record(options.run, list(options.derived_from), key, profile.hash_code)
+            sink(run_cid, run_data)
+            body["run"] = run_cid.raw
         signed = sign(body, key)
         cid, data = encode_record(signed, profile.hash_code)
         _check_name_free(repo, name, cid, options)
         sink(cid, data)
     # The writer committed (fsync, then locations): the artifact may now become visible.
+    if run_cid is not None:
+        repo.index.add_run(str(run_cid), run_inputs(options))
     repo.index.add_manifest(Manifest.from_record(SignedRecord(cid, signed, signature_ok=True)))
     return PublishResult(cid, name, options.version, kind, files, sink.bytes_total, sink.bytes_new,
-                         key.did if created else None)  # fmt: skip
+                         key.did if created else None, run_cid)  # fmt: skip
+
+
+def run_inputs(options: PublishOptions) -> list[str]:
+    """The run's inputs as its record will list them: the parents plus the run file's own inputs."""
+    if options.run is None:
+        return []
+    body = run_body(options.run, list(options.derived_from))
+    return [str(CID.decode(raw)) for raw in body["inputs"]]
 
 
 def _check_options(repo: Repo, options: PublishOptions) -> None:
@@ -127,6 +145,9 @@ def _check_options(repo: Repo, options: PublishOptions) -> None:
     for parent in options.derived_from:
         if repo.index.artifact(str(parent)) is None:
             raise BadInput(f"--derived-from {parent} is not an artifact manifest known to this store")
+    for run_input in run_inputs(options):
+        if repo.index.artifact(run_input) is None:
+            raise BadInput(f"run input {run_input} is not an artifact manifest known to this store")
 
 
 def _check_name_free(repo: Repo, name: str, cid: CID, options: PublishOptions) -> None:

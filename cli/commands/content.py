@@ -60,6 +60,7 @@ def publish(
     derived_from: Annotated[
         list[str] | None, typer.Option("--derived-from", help="CID of a parent artifact (repeatable).")
     ] = None,
+    run: Annotated[Path | None, typer.Option("--run", help="run.json describing how this was made.")] = None,
     force: ForceOption = False,
     json_out: JsonOption = False,
     home: HomeOption = None,
@@ -72,10 +73,12 @@ def publish(
     from lineage.publish import PublishOptions
     from lineage.publish import publish as do_publish
     from lineage.repo import Repo
+    from lineage.runs import read_run_file
 
     options = PublishOptions(
         name=name, version=version, kind=kind, license=license_, private=private, profile=profile,
         derived_from=tuple(CID.parse(c) for c in derived_from or []), force=force,
+        run=read_run_file(run) if run is not None else None,
     )  # fmt: skip
     repo = Repo.open(home)
     with progress_bar("publishing", _total_size(paths), enabled=not json_out) as advance:
@@ -99,6 +102,7 @@ def _publish_json(result: Any) -> dict[str, Any]:
         "files": [{"path": f.path, "cid": str(f.cid), "size": f.size} for f in result.files],
         "bytes_total": result.bytes_total,
         "bytes_new": result.bytes_new,
+        "run": str(result.run) if result.run else None,
     }
 
 

@@ -1,0 +1,83 @@
+"""Renderings of a lineage graph: ``tree``, ``json`` and ``dot`` here; the standard formats
+(W3C PROV-JSON, OpenLineage run events, in-toto/SLSA) in their own modules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from cairn.errors import BadInput
+from lineage.graph import GraphNode, LineageGraph
+
+Renderer = Callable[[LineageGraph], str]
+
+
+def _node_json(node: GraphNode) -> dict[str, Any]:
+    keep = ("kind", "name", "version", "license", "profile", "bytes", "parameters", "metrics", "started", "ended")
+    info = {key: node.body[key] for key in keep if key in node.body}
+    return {"cid": node.cid, "type": node.type, "label": node.label, "depth": node.depth,
+            "publisher": node.publisher, "signature_ok": node.signature_ok, **info}  # fmt: skip
+
+
+def render_json(graph: LineageGraph) -> str:
+    return json.dumps(
+        {
+            "root": graph.root,
+            "direction": graph.direction,
+            "nodes": [_node_json(n) for n in graph.nodes.values()],
+            "edges": [{"child": e.child, "parent": e.parent, "relation": e.relation} for e in graph.edges],
+        },
+        indent=2,
+    )
+
+
+def render_dot(graph: LineageGraph) -> str:
+    lines = ["digraph lineage {", "  rankdir=BT;"]
+    for node in graph.nodes.values():
+        shape = "box" if node.type == "run" else "ellipse"
+        lines.append(f'  "{node.cid}" [label="{node.label}\\n{node.cid[:16]}…", shape={shape}];')
+    lines += [f'  "{e.child}" -> "{e.parent}" [label="{e.relation}"];' for e in graph.edges]
+    return "\n".join([*lines, "}"])
+
+
+def render_tree(graph: LineageGraph) -> str:
+    """An indented outline from the root; a node reached again is shown once more but not expanded."""
+    lines: list[str] = []
+    expanded: set[str] = set()
+
+    def visit(cid: str, relation: str, indent: int) -> None:
+        node = graph.nodes.get(cid)
+        label = node.label if node else "…"
+        shown = relation if graph.direction == "up" else f"used by ({relation})"
+        prefix = "  " * indent + (f"{shown}: " if relation else "")
+        seen = cid in expanded
+        lines.append(f"{prefix}{label}  {cid}{'  (see above)' if seen else ''}")
+        if seen:
+            return
+        expanded.add(cid)
+        edges = graph.parents_of(cid) if graph.direction == "up" else graph.children_of(cid)
+        for edge in edges:
+            visit(edge.parent if graph.direction == "up" else edge.child, edge.relation, indent + 1)
+
+    visit(graph.root, "", 0)
+    return "\n".join(lines)
+
+
+def renderer(name: str) -> Renderer:
+    builtin: dict[str, Renderer] = {"tree": render_tree, "json": render_json, "dot": render_dot}
+    if name in builtin:
+        return builtin[name]
+    if name == "prov-json":
+        from lineage.exports.prov import render_prov_json
+
+        return render_prov_json
+    if name == "openlineage":
+        from lineage.exports.openlineage import render_openlineage
+
+        return render_openlineage
+    if name == "in-toto":
+        from lineage.exports.intoto import render_in_toto
+
+        return render_in_toto
+    raise BadInput(f"unknown format {name!r} (use tree, json, dot, prov-json, openlineage or in-toto)")
