@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chunking.cid import DAG_PB, CID
+from chunking.cid import CID, DAG_PB
 from chunking.dagpb import PBLink, PBNode, encode_node
 from chunking.unixfs import NodeType, UnixFSData
 

@@ -18,7 +18,13 @@ ShardRule = Callable[[list[tuple[str, DagEntry]]], bool]
 
 
 def links_estimate_over(threshold: int) -> ShardRule:
-    """Kubo's and IPIP-499's estimate: the sum of name bytes plus CID bytes of every link."""
+    """Shard when the sum of every link's name bytes plus CID bytes exceeds ``threshold``.
+
+    This is Kubo's default (``Import.UnixFSHAMTDirectorySizeEstimation = "links"``, boxo's
+    ``SizeEstimationLinks``): Tsize, protobuf framing and the UnixFS ``Data`` are not counted.
+    The comparison is strictly ``>`` since boxo#1088 (boxo v0.37, Kubo v0.40); older Kubo used
+    ``>=``, so a directory exactly at the threshold shards in Kubo 0.39 and earlier.
+    """
 
     def rule(entries: list[tuple[str, DagEntry]]) -> bool:
         size = sum(len(name.encode("utf-8")) + len(entry.cid.raw) for name, entry in entries)
@@ -28,7 +34,12 @@ def links_estimate_over(threshold: int) -> ShardRule:
 
 
 def block_size_over(threshold: int) -> ShardRule:
-    """Shard when the encoded plain directory node itself would exceed ``threshold`` bytes."""
+    """Shard when the encoded plain directory node itself would exceed ``threshold`` bytes.
+
+    This is IPIP-499's ``block-bytes`` estimate (boxo's ``SizeEstimationBlock``, the JS
+    importer's ``shardSplitStrategy: 'block-bytes'``): the exact dag-pb size, Tsize varints and
+    framing included, compared with ``>``. It also keeps every block Cairn writes under 1 MiB.
+    """
 
     def rule(entries: list[tuple[str, DagEntry]]) -> bool:
         from chunking.dag import directory_node
@@ -63,11 +74,14 @@ def get_profile(name: str = "native-v1", hash_name: str | None = None) -> Profil
         _only_hash(name, hash_name, "blake3")
         return Profile(name, BLAKE3, CDCChunker(), 1024, True, False, block_size_over(256 * KIB))
     if name == "kubo":
+        # Kubo v0.41 `ipfs add -r` defaults: Import.UnixFSHAMTDirectorySizeThreshold 256KiB,
+        # Import.UnixFSHAMTDirectorySizeEstimation "links", no directory MaxLinks.
         code = hash_code(hash_name or "sha2-256")
         return Profile(name, code, FixedChunker(256 * KIB), 174, False, True, links_estimate_over(256 * KIB))
     if name == "unixfs-v1-2025":
+        # IPIP-499: "HAMTDirectory threshold 256KiB (block-bytes)", "HAMT switch comparison >".
         _only_hash(name, hash_name, "sha2-256")
-        return Profile(name, SHA2_256, FixedChunker(1024 * KIB), 1024, False, True, links_estimate_over(256 * KIB))
+        return Profile(name, SHA2_256, FixedChunker(1024 * KIB), 1024, False, True, block_size_over(256 * KIB))
     raise BadInput(f"unknown profile {name!r} (use {', '.join(PROFILE_NAMES)})")
 
 

@@ -64,12 +64,13 @@ class UnixFSData:
                 continue  # mtime: carried by other tools, not used by Cairn
             else:
                 raise CorruptInput(f"unexpected UnixFS field {number}")
-        if 1 not in values:
+        type_code = _opt_int(values.get(1))
+        if type_code is None:
             raise CorruptInput("UnixFS node without a type")
         try:
-            node_type = NodeType(values[1])
+            node_type = NodeType(type_code)
         except ValueError as exc:
-            raise CorruptInput(f"unknown UnixFS node type {values[1]!r}") from exc
+            raise CorruptInput(f"unknown UnixFS node type {type_code}") from exc
         return cls(
             type=node_type,
             data=_opt_bytes(values.get(2)),
@@ -96,4 +97,3 @@ def _opt_int(value: int | bytes | None) -> int | None:
 
 def _opt_bytes(value: int | bytes | None) -> bytes | None:
     return value if isinstance(value, bytes) else None
-

@@ -64,7 +64,7 @@ def iter_directory(store: BlockStore, cid: CID, prefix: str = "", depth: int = 0
     if data.type == NodeType.DIRECTORY:
         entries = [(safe_name(link.name), link.cid) for link in node.links]
     elif data.type == NodeType.HAMT_SHARD:
-        entries = list(_hamt_entries(store, node, depth))
+        entries = list(_hamt_entries(store, node, data, depth))
     else:
         raise CorruptInput(f"{cid} is not a UnixFS directory")
     for name, child in entries:
@@ -78,15 +78,15 @@ def iter_directory(store: BlockStore, cid: CID, prefix: str = "", depth: int = 0
             raise UnsupportedFormat(f"{path}: UnixFS {kind.name.lower()} entries are not supported")
 
 
-def _hamt_entries(store: BlockStore, node: PBNode, depth: int) -> Iterator[tuple[str, CID]]:
-    from chunking.hamt import parse_link_name
+def _hamt_entries(store: BlockStore, node: PBNode, data: UnixFSData, depth: int) -> Iterator[tuple[str, CID]]:
+    """Entries of a HAMT shard and its sub-shards; each shard is checked against its header."""
+    from chunking.hamt import shard_links
 
     if depth > MAX_DEPTH:
         raise CorruptInput("HAMT shard nested too deeply")
-    for link in node.links:
-        entry = parse_link_name(link.name or "")
-        if entry is None:  # a sub-shard: its entries belong to this same directory
-            sub = decode_node(store.get(link.cid))
-            yield from _hamt_entries(store, sub, depth + 1)
+    for link in shard_links(node, data):
+        if link.name is None:  # a sub-shard: its entries belong to this same directory
+            sub_node, sub_data = node_of(store, link.cid)
+            yield from _hamt_entries(store, sub_node, sub_data, depth + 1)
         else:
-            yield safe_name(entry), link.cid
+            yield safe_name(link.name), link.cid
