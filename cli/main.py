@@ -9,7 +9,7 @@ import sys
 def build_app() -> object:
     import typer
 
-    from cli.commands import car, catalog, content, demo, keys, lineage_cmd, maintenance
+    from cli.commands import car, catalog, content, demo, keys, lineage_cmd, maintenance, pins, trust
 
     app = typer.Typer(
         name="cairn",
@@ -23,9 +23,11 @@ def build_app() -> object:
     catalog.register(app)
     maintenance.register(app)
     lineage_cmd.register(app)
+    pins.register(app)
     app.command("demo")(demo.demo)
     app.add_typer(car.app, name="car")
     app.add_typer(keys.app, name="key")
+    app.add_typer(trust.app, name="trust")
     return app
 
 

@@ -16,30 +16,25 @@ from typing import BinaryIO
 from cairn.errors import BadInput, CairnError, IntegrityError
 from chunking.car import CarWriter, read_blocks, read_header
 from chunking.cid import CID, DAG_CBOR
-from lineage.records import decode_record
+from lineage.records import decode_record, record_refs
 from lineage.repo import Repo
 from storage.blockstore import BlockStore
 from storage.dagwalk import walk, walk_cids
 
 
 def artifact_roots(store: BlockStore, cid: CID, with_ancestors: bool) -> list[CID]:
-    """The DAG roots that make up an artifact: the record, its run record, and maybe ancestors."""
+    """The DAG roots that make up an artifact in ``store``: the record, its run record, and with
+    ``with_ancestors`` every ancestor record the store holds."""
     roots = [cid]
     queue = [cid]
-    seen = {cid.raw}
     while queue:
         current = queue.pop()
         if current.codec != DAG_CBOR:
             continue
-        body = decode_record(current, store.get(current)).body
-        refs = [body["run"]] if isinstance(body.get("run"), bytes) else []
-        if with_ancestors:
-            refs += list(body.get("derived_from") or []) + list(body.get("inputs") or [])
-        for raw in refs:
-            if raw not in seen and store.has(CID.decode(raw)):
-                seen.add(raw)
-                roots.append(CID.decode(raw))
-                queue.append(CID.decode(raw))
+        for ref in record_refs(decode_record(current, store.get(current)).body, with_ancestors):
+            if ref not in roots and store.has(ref):
+                roots.append(ref)
+                queue.append(ref)
     return roots
 
 

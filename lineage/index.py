@@ -36,7 +36,24 @@ CREATE TABLE IF NOT EXISTS edges (
 );
 CREATE INDEX IF NOT EXISTS edges_by_parent ON edges (parent);
 CREATE TABLE IF NOT EXISTS roots (cid TEXT PRIMARY KEY, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pins (
+    cid TEXT NOT NULL, remote TEXT NOT NULL, state TEXT NOT NULL,
+    blocks_sent INTEGER NOT NULL DEFAULT 0, bytes_sent INTEGER NOT NULL DEFAULT 0,
+    detail TEXT NOT NULL DEFAULT '', updated_at REAL NOT NULL,
+    PRIMARY KEY (cid, remote)
+);
 """
+
+
+@dataclass(frozen=True)
+class PinRow:
+    cid: str
+    remote: str
+    state: str  # "pinning" while incomplete (also after a crash), then "pinned"
+    blocks_sent: int
+    bytes_sent: int
+    detail: str
+    updated_at: float
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,21 @@ class Index:
             self.add_run(str(record.cid), inputs)
         else:
             self.add_record(str(record.cid), record.type)
+
+    def set_pin(self, cid: str, remote: str, state: str, blocks_sent: int = 0, bytes_sent: int = 0,
+                detail: str = "") -> None:  # fmt: skip
+        with self.db as db:
+            db.execute(
+                "INSERT OR REPLACE INTO pins VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (cid, remote, state, blocks_sent, bytes_sent, detail, now()),
+            )
+
+    def remove_pin(self, cid: str, remote: str) -> None:
+        with self.db as db:
+            db.execute("DELETE FROM pins WHERE cid = ? AND remote = ?", (cid, remote))
+
+    def pins(self) -> list[PinRow]:
+        return [PinRow(*row) for row in self.db.execute("SELECT * FROM pins ORDER BY updated_at").fetchall()]
 
     def add_record(self, cid: str, record_type: str) -> None:
         with self.db as db:

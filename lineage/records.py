@@ -86,6 +86,18 @@ def _signature_holds(body: dict[str, Any]) -> bool:
     return verify_signature(publisher, dagcbor.encode(unsigned), sig)
 
 
+def record_refs(body: dict[str, Any], with_ancestors: bool) -> list[CID]:
+    """The records a record references by value that travel with it: its run record always,
+    and with ``with_ancestors`` its parents, run inputs and code artifact too."""
+    raws: list[bytes] = [body["run"]] if isinstance(body.get("run"), bytes) else []
+    if with_ancestors:
+        raws += list(body.get("derived_from") or []) + list(body.get("inputs") or [])
+        code = body.get("code")
+        if isinstance(code, dict) and isinstance(code.get("artifact"), bytes):
+            raws.append(code["artifact"])
+    return [CID.decode(raw) for raw in raws]
+
+
 def ref(cid: CID) -> bytes:
     """A lineage reference: the binary CID in a byte string, deliberately not a link."""
     return cid.raw

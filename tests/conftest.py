@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services.kubo import kubo  # noqa: F401
+
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.options import ForceOption, HomeOption, JsonOption
 from cli.output import emit_json, human_bytes, notice, progress_bar
+
+if TYPE_CHECKING:
+    from lineage.verify import VerifyReport
 
 ProfileOption = Annotated[
     str, typer.Option("--profile", help="native-v1 (default), kubo or unixfs-v1-2025.", show_default=False)
@@ -110,6 +113,8 @@ def pull(
     ref: Annotated[str, typer.Argument(metavar="CID|NAME[@VERSION]", help="What to pull.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Target folder (or file).")] = None,
     include: Annotated[list[str] | None, typer.Option("--include", help="Only paths matching GLOB.")] = None,
+    from_: Annotated[list[str] | None, typer.Option("--from", help="Remote to fetch from if not local (ipfs).")] = None,
+    with_ancestors: Annotated[bool, typer.Option("--with-ancestors", help="Fetch every ancestor too.")] = False,
     force: ForceOption = False,
     json_out: JsonOption = False,
     home: HomeOption = None,
@@ -125,6 +130,7 @@ def pull(
     repo = Repo.open(home)
     target = resolve(repo, ref)
     with progress_bar("pulling", None, enabled=not json_out) as advance:
+        _fetch_if_needed(repo, target, from_ or [], with_ancestors, advance)
         result = do_pull(repo, target, output, include or [], force, advance)
     if json_out:
         emit_json({
@@ -136,37 +142,72 @@ def pull(
     print(result.output)
 
 
+def _fetch_if_needed(repo: Any, cid: Any, remotes: list[str], with_ancestors: bool, advance: Any) -> None:
+    """Try each ``--from`` remote in turn until the artifact is whole in the local store."""
+    from cairn.errors import CairnError, RemoteError
+    from lineage.pin import fetch_from, is_local
+
+    failures: list[str] = []
+    for remote in remotes:
+        if is_local(repo, cid) and not with_ancestors:
+            return
+        try:
+            fetch_from(repo, remote, cid, with_ancestors, advance)
+            return
+        except CairnError as exc:
+            failures.append(f"{remote}: {exc}")
+    if failures and not is_local(repo, cid):
+        raise RemoteError("; ".join(failures))
+
+
 def verify(
     ref: Annotated[str, typer.Argument(metavar="CID|NAME[@VERSION]", help="What to verify.")],
+    require_trusted: Annotated[
+        bool, typer.Option("--require-trusted", help="Fail unless every record is signed by a trusted DID.")
+    ] = False,
     json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Re-hash every block, check every record and signature, walk every ancestor.
 
-    Exits 1 naming the first thing that failed. Example: cairn verify bafyr...
+    Reports each signer as trusted or not (`cairn trust list`). Exits 1 naming the first thing
+    that failed. Example: cairn verify bafyr... --require-trusted
     """
     from lineage.repo import Repo
     from lineage.resolve import resolve
+    from lineage.trust import trusted_dids
+    from lineage.verify import TrustPolicy
     from lineage.verify import verify as do_verify
 
     repo = Repo.open(home)
-    report = do_verify(repo.store, resolve(repo, ref))
+    target = resolve(repo, ref)
+    report = do_verify(repo.store, target, TrustPolicy(trusted_dids(repo.home), require_trusted))
     if json_out:
-        emit_json({
-            "cid": str(report.cid), "ok": report.ok, "blocks_checked": report.blocks_checked,
-            "bytes_checked": report.bytes_checked, "failures": report.failures,
-            "signers": [{"record": str(s.record), "publisher": s.publisher, "valid": s.valid} for s in report.signers],
-            "anchor": report.anchor_state,
-        })  # fmt: skip
+        emit_json(_verify_json(report, require_trusted))
     else:
-        for signer in report.signers:
-            state = "valid" if signer.valid else "INVALID"
-            print(f"signature {state}: {signer.publisher} on {signer.record}")
-        checked = f"{report.blocks_checked} blocks, {human_bytes(report.bytes_checked)}"
-        print(f"checked {checked}; anchor: {report.anchor_state}")
-        for failure in report.failures:
-            print(f"FAILED: {failure}")
+        _print_verify(report)
     if not report.ok:
         if not json_out:
             notice(f"cairn: error: verification failed: {report.failures[0]}")
         raise typer.Exit(1)
+
+
+def _verify_json(report: VerifyReport, require_trusted: bool) -> dict[str, Any]:
+    signers = [{"record": str(s.record), "publisher": s.publisher, "valid": s.valid, "trusted": s.trusted}
+               for s in report.signers]  # fmt: skip
+    return {
+        "cid": str(report.cid), "ok": report.ok, "blocks_checked": report.blocks_checked,
+        "bytes_checked": report.bytes_checked, "failures": report.failures, "signers": signers,
+        "require_trusted": require_trusted, "anchor": report.anchor_state,
+    }  # fmt: skip
+
+
+def _print_verify(report: VerifyReport) -> None:
+    for signer in report.signers:
+        state = "valid" if signer.valid else "INVALID"
+        trust = "trusted" if signer.trusted else "untrusted"
+        print(f"signature {state}, {trust}: {signer.publisher} on {signer.record}")
+    checked = f"{report.blocks_checked} blocks, {human_bytes(report.bytes_checked)}"
+    print(f"checked {checked}; anchor: {report.anchor_state}")
+    for failure in report.failures:
+        print(f"FAILED: {failure}")

@@ -37,8 +37,8 @@ def cairn(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
     return Result(code, captured.out, captured.err)
 
 
-def cairn_process(*args: str | Path, home: Path, timeout: float = 600) -> Result:
-    env = {**os.environ, "CAIRN_HOME": str(home)}
+def cairn_process(*args: str | Path, home: Path, timeout: float = 600, env: dict[str, str] | None = None) -> Result:
+    env = {**os.environ, **(env or {}), "CAIRN_HOME": str(home)}
     proc = subprocess.run(
         [sys.executable, "-m", "cli.main", *map(str, args)],
         env=env,

@@ -1,0 +1,178 @@
+"""`cairn pin --to ipfs`, `unpin`, `pins`: put an artifact on a Kubo node and keep it there.
+
+Only blocks the node lacks are sent, streamed as one CAR into ``dag/import`` (memory stays
+bounded whatever the size). The pin is recorded as ``pinning`` before anything is sent and as
+``pinned`` once Kubo holds a recursive pin on every root, so a pin cut short (Kubo killed, the
+process killed) shows as incomplete, and running it again sends only what is still missing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from cairn.errors import BadInput, CairnError, RemoteError
+from chunking.car import CarWriter
+from chunking.cid import CID, DAG_CBOR
+from lineage.carfile import artifact_roots
+from lineage.records import Manifest, decode_record
+from lineage.repo import Repo
+from storage.dagwalk import walk_cids
+from storage.kubo import KuboBlockStore, KuboClient
+from storage.remotes import ipfs_api
+
+CAR_CHUNK = 1 << 20
+STAT_WORKERS = 16  # concurrent block/stat calls when asking Kubo what it already has
+
+
+@dataclass(frozen=True)
+class PinResult:
+    cid: CID
+    remote: str
+    roots: list[CID]
+    blocks_sent: int
+    bytes_sent: int
+    blocks_present: int
+
+
+def check_public(repo: Repo, cid: CID) -> None:
+    """Private artifacts never go to a public network (DESIGN.md §2)."""
+    if cid.codec != DAG_CBOR:
+        return
+    record = decode_record(cid, repo.store.get(cid))
+    if record.type == "artifact" and Manifest.from_record(record).access == "private":
+        raise BadInput(f"{cid} is a private artifact; private artifacts are never pinned to IPFS or Arweave")
+
+
+def pin_to_ipfs(repo: Repo, cid: CID, with_ancestors: bool = False,
+                progress: Callable[[int], None] | None = None) -> PinResult:  # fmt: skip
+    check_public(repo, cid)
+    roots = artifact_roots(repo.store, cid, with_ancestors)
+    for root in roots:  # everything must be here before anything is promised elsewhere
+        for _ in walk_cids(repo.store, root):
+            pass
+    client = KuboClient(ipfs_api(repo.settings))
+    try:
+        repo.index.set_pin(str(cid), "ipfs", "pinning")
+        if _all_pinned(client, roots):
+            repo.index.set_pin(str(cid), "ipfs", "pinned", detail="already pinned")
+            return PinResult(cid, "ipfs", roots, 0, 0, 0)
+        missing, present = _missing_blocks(repo, client, roots)
+        sent = _send(repo, client, roots, missing, progress)
+        for root in roots:
+            client.pin_add(root, recursive=True)
+    finally:
+        client.close()
+    repo.index.set_pin(str(cid), "ipfs", "pinned", len(missing), sent)
+    return PinResult(cid, "ipfs", roots, len(missing), sent, present)
+
+
+def _all_pinned(client: KuboClient, roots: list[CID]) -> bool:
+    for root in roots:
+        try:
+            if client.pin_ls(root, type="recursive").get(root) != "recursive":
+                return False
+        except RemoteError as exc:
+            if "not pinned" in str(exc):
+                return False
+            raise
+    return True
+
+
+def _missing_blocks(repo: Repo, client: KuboClient, roots: list[CID]) -> tuple[list[CID], int]:
+    seen: set[bytes] = set()
+    cids = [c for root in roots for c in walk_cids(repo.store, root, seen)]
+    kubo = KuboBlockStore(client, offline=True)
+    with ThreadPoolExecutor(STAT_WORKERS) as pool:
+        has = list(pool.map(kubo.has, cids))
+    missing = [c for c, present in zip(cids, has, strict=True) if not present]
+    return missing, len(cids) - len(missing)
+
+
+def _send(repo: Repo, client: KuboClient, roots: list[CID], missing: list[CID],
+          progress: Callable[[int], None] | None) -> int:  # fmt: skip
+    if not missing:
+        return 0
+    sent = 0
+
+    def car_stream() -> Iterator[bytes]:
+        nonlocal sent
+        buffer = io.BytesIO()
+        writer = CarWriter(buffer, roots)
+        for cid in missing:
+            data = repo.store.get(cid)
+            writer.put(cid, data)
+            sent += len(data)
+            if progress:
+                progress(len(data))
+            if buffer.tell() >= CAR_CHUNK:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    client.dag_import(car_stream(), pin_roots=False)
+    return sent
+
+
+def unpin_from_ipfs(repo: Repo, cid: CID) -> list[CID]:
+    roots = artifact_roots(repo.store, cid, with_ancestors=True) if repo.store.has(cid) else [cid]
+    client = KuboClient(ipfs_api(repo.settings))
+    removed: list[CID] = []
+    try:
+        for root in roots:
+            try:
+                removed += client.pin_rm(root, recursive=True)
+            except RemoteError as exc:
+                if "not pinned" not in str(exc):
+                    raise
+    finally:
+        client.close()
+    repo.index.remove_pin(str(cid), "ipfs")
+    return removed
+
+
+def fetch_from(repo: Repo, remote_name: str, cid: CID, with_ancestors: bool,
+               progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
+    """Bring an artifact (record, content, run, maybe ancestors) into the local store from a
+    remote, every block verified; index its records. Returns the number of blocks fetched."""
+    from storage.remotes import open_remote
+    from storage.transfer import fetch_dag
+
+    remote = open_remote(remote_name, repo.settings)
+    moved = 0
+    pending, done, records = [cid], set(), []
+    while pending:
+        root = pending.pop()
+        if root.raw in done:
+            continue
+        done.add(root.raw)
+        moved += fetch_dag(remote, repo.store, [root], progress).moved
+        if root.codec == DAG_CBOR:
+            record = decode_record(root, repo.store.get(root))
+            pending += _refs_or_empty(record.body, with_ancestors)
+            records.append(record)
+    for record in reversed(records):  # ancestors and runs first: an artifact shows once all it needs is here
+        repo.index.add_signed(record)
+    return moved
+
+
+def _refs_or_empty(body: dict[str, object], with_ancestors: bool) -> list[CID]:
+    from lineage.records import record_refs
+
+    try:
+        return record_refs(dict(body), with_ancestors)
+    except CairnError:
+        return []
+
+
+def is_local(repo: Repo, cid: CID) -> bool:
+    """Whether every block of ``cid``'s own DAG is in the local store."""
+    try:
+        for _ in walk_cids(repo.store, cid):
+            pass
+    except CairnError:
+        return False
+    return True
