@@ -5,16 +5,22 @@ cannot name what was made from it later).
 Nodes are artifact manifests and run records; edges point from the newer record to what it
 came from: ``derived_from`` (artifact → parent artifact), ``run`` (artifact → its run),
 ``input`` (run → input artifact) and ``code`` (run → code artifact).
+
+Descendants come from one recursive SQL query over the index's edges rather than a query per
+node: on this VM a 10,000-node fan-out took 0.34 s with a query per node and a few tens of
+milliseconds for the edges in one query (tests/lineage/test_tamper.py prints the figure).
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cairn.errors import CairnError
+from cairn.errors import CairnError, NotFound
 from chunking.cid import CID
+from lineage.index import Index
 from lineage.records import SignedRecord, decode_record
 from lineage.repo import Repo
 
@@ -56,12 +62,27 @@ class LineageGraph:
     direction: Direction
     nodes: dict[str, GraphNode] = field(default_factory=dict)
     edges: list[GraphEdge] = field(default_factory=list)
+    _by_child: dict[str, list[GraphEdge]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_parent: dict[str, list[GraphEdge]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: int = field(default=-1, init=False, repr=False, compare=False)
 
     def parents_of(self, cid: str) -> list[GraphEdge]:
-        return [e for e in self.edges if e.child == cid]
+        return self._adjacency()[0].get(cid, [])
 
     def children_of(self, cid: str) -> list[GraphEdge]:
-        return [e for e in self.edges if e.parent == cid]
+        return self._adjacency()[1].get(cid, [])
+
+    def _adjacency(self) -> tuple[dict[str, list[GraphEdge]], dict[str, list[GraphEdge]]]:
+        """Edges by child and by parent, rebuilt when ``edges`` grew: a scan per lookup made
+        rendering a 10,000-node tree take seconds."""
+        if self._indexed != len(self.edges):
+            by_child: defaultdict[str, list[GraphEdge]] = defaultdict(list)
+            by_parent: defaultdict[str, list[GraphEdge]] = defaultdict(list)
+            for edge in self.edges:
+                by_child[edge.child].append(edge)
+                by_parent[edge.parent].append(edge)
+            self._by_child, self._by_parent, self._indexed = dict(by_child), dict(by_parent), len(self.edges)
+        return self._by_child, self._by_parent
 
 
 def record_parents(record: SignedRecord) -> list[tuple[str, str]]:
@@ -77,11 +98,18 @@ def record_parents(record: SignedRecord) -> list[tuple[str, str]]:
     return [(str(CID.decode(raw)), relation) for raw, relation in refs]
 
 
-def _node(repo: Repo, cid: str, depth: int) -> tuple[GraphNode, SignedRecord | None]:
+def _node(repo: Repo, cid: str, depth: int, strict: bool = False) -> tuple[GraphNode, SignedRecord | None]:
+    """The node for ``cid``; an absent or unreadable record is a "missing" node, except that with
+    ``strict`` only absence is tolerated (a root that is corrupt, a newer record version or not a
+    record at all is an error the caller must see, not an empty graph)."""
     try:
         parsed = CID.parse(cid)
         record = decode_record(parsed, repo.store.get(parsed))
+    except NotFound:
+        return GraphNode(cid, "missing", depth), None
     except CairnError:
+        if strict:
+            raise
         return GraphNode(cid, "missing", depth), None
     return GraphNode(cid, record.type, depth, record.body, record.signature_ok), record
 
@@ -89,20 +117,65 @@ def _node(repo: Repo, cid: str, depth: int) -> tuple[GraphNode, SignedRecord | N
 def lineage(repo: Repo, root: CID, direction: Direction = "up", depth: int | None = None) -> LineageGraph:
     """Breadth-first over the records; each node once (diamonds are common: a shared dataset)."""
     graph = LineageGraph(str(root), direction)
+    step = _step_up if direction == "up" else _step_down(repo.index, str(root), depth)
     queue: deque[tuple[str, int]] = deque([(str(root), 0)])
     while queue:
         cid, level = queue.popleft()
         if cid in graph.nodes:
             continue
-        node, record = _node(repo, cid, level)
+        node, record = _node(repo, cid, level, strict=level == 0)
         graph.nodes[cid] = node
         if depth is not None and level >= depth:
             continue
+        neighbours = step(cid, record)
         if direction == "up":
-            neighbours = record_parents(record) if record is not None else []
             graph.edges += [GraphEdge(cid, parent, rel) for parent, rel in neighbours]
         else:
-            neighbours = repo.index.children(cid)
             graph.edges += [GraphEdge(child, cid, rel) for child, rel in neighbours]
         queue.extend((other, level + 1) for other, _ in neighbours if other not in graph.nodes)
+    if graph.nodes[graph.root].type == "missing" and not graph.edges:
+        raise NotFound(f"{root} is not in this store")
     return graph
+
+
+Step = Callable[[str, SignedRecord | None], list[tuple[str, str]]]
+
+
+def _step_up(_cid: str, record: SignedRecord | None) -> list[tuple[str, str]]:
+    """Ancestors come from the record itself, so one CID fixes the answer."""
+    return record_parents(record) if record is not None else []
+
+
+def _step_down(index: Index, root: str, depth: int | None) -> Step:
+    """Descendants come from the index; all of their edges are fetched in one query up front."""
+    children = descendant_edges(index, root, depth)
+    return lambda cid, _record: children.get(cid, [])
+
+
+_REACH_ALL = """
+WITH RECURSIVE reach(cid) AS (
+    SELECT ? UNION SELECT e.child FROM edges e JOIN reach r ON e.parent = r.cid
+)
+SELECT e.parent, e.child, e.relation FROM edges e JOIN reach r ON e.parent = r.cid
+"""
+_REACH_DEPTH = """
+WITH RECURSIVE reach(cid, level) AS (
+    SELECT ?, 0 UNION SELECT e.child, r.level + 1 FROM edges e JOIN reach r ON e.parent = r.cid WHERE r.level < ?
+)
+SELECT DISTINCT e.parent, e.child, e.relation FROM edges e JOIN reach r ON e.parent = r.cid WHERE r.level < ?
+"""
+
+
+def descendant_edges(index: Index, root: str, depth: int | None = None) -> dict[str, list[tuple[str, str]]]:
+    """``parent -> [(child, relation)]`` for everything below ``root`` (within ``depth`` steps),
+    children sorted as ``Index.children`` sorts them.
+
+    ``UNION`` makes SQLite visit each CID once without a depth (each (CID, level) pair once with
+    one), so diamonds cost nothing extra; records are content-addressed, so edges form no cycle.
+    """
+    query, args = (_REACH_ALL, (root,)) if depth is None else (_REACH_DEPTH, (root, depth, depth))
+    rows = index.db.execute(query, args)
+    children: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
+    for parent, child, relation in sorted(rows.fetchall()):
+        children[parent].append((child, relation))
+    return dict(children)

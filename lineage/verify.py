@@ -1,12 +1,18 @@
 """`cairn verify`: re-hash every block an artifact reaches, check every record and signature,
 and walk its lineage references to every ancestor.
 
-A failure names the block or record and what failed; verification goes on past it so that one
-run reports every problem.
+A failure names the record it belongs to (the artifact or run, and whether it is an ancestor) and
+what failed, because "block bafk… is corrupt" alone does not tell a user which dataset to fetch
+again. Verification goes on past a failure so that one run reports every problem.
+
+Signatures are judged twice: *valid* (the bytes were signed by the key the record names) and
+*trusted* (this home vouches for that key, see ``lineage.trust``). An invalid signature always
+fails; an untrusted one fails only when the caller requires trust.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from cairn.errors import CairnError
@@ -21,6 +27,15 @@ class Signer:
     record: CID
     publisher: str
     valid: bool
+    trusted: bool = False
+
+
+@dataclass(frozen=True)
+class TrustPolicy:
+    """The DIDs this home trusts, and whether an untrusted or missing signature is a failure."""
+
+    trusted: frozenset[str] = frozenset()
+    required: bool = False
 
 
 @dataclass
@@ -41,59 +56,100 @@ class VerifyReport:
         return "pending"  # no chain is configured yet: never pretend a record is anchored
 
 
-def verify(store: BlockStore, cid: CID) -> VerifyReport:
+@dataclass(frozen=True)
+class _Visit:
+    """A CID to check and how it was reached, so a failure can say whose block it was."""
+
+    cid: CID
+    reached_as: str  # "root", or e.g. "derived_from of artifact cleaned@1"
+
+
+def verify(store: BlockStore, cid: CID, policy: TrustPolicy | None = None) -> VerifyReport:
+    """Check ``cid`` and everything it reaches; never raises for damage, reports it."""
+    policy = policy or TrustPolicy()
     report = VerifyReport(cid)
     seen: set[bytes] = set()
-    queue = [cid]
+    queued: set[bytes] = {cid.raw}
+    queue = deque([_Visit(cid, "root")])
     while queue:
-        current = queue.pop(0)
-        if current.raw in seen:
+        visit = queue.popleft()
+        if visit.cid.raw in seen:
             continue
-        record = _check_record(store, current, report) if current.codec == DAG_CBOR else None
-        _check_blocks(store, current, seen, report)
-        if record is not None:
-            queue.extend(_lineage_refs(record, report))
+        record, label = _check_record(store, visit, report, policy) if visit.cid.codec == DAG_CBOR else (None, "")
+        if visit.cid.codec == DAG_CBOR and record is None:
+            continue  # unreadable record: its failure is reported, and it has nothing more to walk
+        _check_blocks(store, visit, label, seen, report)
+        for parent, relation in _lineage_refs(record, report) if record is not None else []:
+            if parent.raw not in queued:
+                queued.add(parent.raw)
+                queue.append(_Visit(parent, f"{relation} of {label}"))
+    if policy.required and not report.signers:
+        report.failures.append(f"{cid}: is not a signed record, and a trusted signature was required")
     return report
 
 
-def _check_record(store: BlockStore, cid: CID, report: VerifyReport) -> SignedRecord | None:
+def describe(record: SignedRecord) -> str:
+    """A short human name for a record: ``artifact cleaned@1``, ``run train``."""
+    body = record.body
+    if record.type == "artifact":
+        version = body.get("version")
+        return f"artifact {body.get('name')}" + (f"@{version}" if version else "")
+    if record.type == "run":
+        return f"run {body.get('kind')}"
+    return f"{record.type} record"
+
+
+def _where(visit: _Visit, label: str) -> str:
+    """How a failure names its record: the CID, what it is, and whether it is an ancestor."""
+    if visit.reached_as == "root":
+        return f"{visit.cid} ({label})" if label else str(visit.cid)
+    return f"ancestor {visit.cid} ({label or visit.reached_as})"
+
+
+def _check_record(
+    store: BlockStore, visit: _Visit, report: VerifyReport, policy: TrustPolicy
+) -> tuple[SignedRecord | None, str]:
     try:
-        record = decode_record(cid, store.get(cid))
+        record = decode_record(visit.cid, store.get(visit.cid))
     except CairnError as exc:
-        report.failures.append(f"{cid}: {exc}")
-        return None
-    report.records.append(cid)
-    report.signers.append(Signer(cid, record.publisher, record.signature_ok))
+        report.failures.append(f"{_where(visit, '')}: {exc}")
+        return None, ""
+    label = describe(record)
+    trusted = record.publisher in policy.trusted
+    report.records.append(visit.cid)
+    report.signers.append(Signer(visit.cid, record.publisher, record.signature_ok, trusted))
     if not record.signature_ok:
-        report.failures.append(f"{cid}: the {record.type} record's signature does not verify")
-    return record
+        report.failures.append(f"{_where(visit, label)}: the {record.type} record's signature does not verify")
+    elif policy.required and not trusted:
+        report.failures.append(f"{_where(visit, label)}: signed by {record.publisher or '(nobody)'}, "
+                               "which this home does not trust (`cairn trust add DID`)")  # fmt: skip
+    return record, label
 
 
-def _check_blocks(store: BlockStore, root: CID, seen: set[bytes], report: VerifyReport) -> None:
+def _check_blocks(store: BlockStore, visit: _Visit, label: str, seen: set[bytes], report: VerifyReport) -> None:
     try:
-        for _cid, data in walk(store, root, seen):
+        for _cid, data in walk(store, visit.cid, seen):
             report.blocks_checked += 1
             report.bytes_checked += len(data)
     except CairnError as exc:
-        report.failures.append(str(exc))
+        report.failures.append(f"{_where(visit, label)}: {exc}")
 
 
-def _lineage_refs(record: SignedRecord, report: VerifyReport) -> list[CID]:
-    """The CIDs a record references by value (not as links): ancestors, run, inputs."""
+def _lineage_refs(record: SignedRecord, report: VerifyReport) -> list[tuple[CID, str]]:
+    """The CIDs a record references by value (not as links), with the field that names them."""
     body = record.body
-    refs: list[bytes] = []
-    refs.extend(body.get("derived_from") or [])
-    refs.extend(body.get("inputs") or [])
+    refs: list[tuple[bytes, str]] = [(raw, "derived_from") for raw in body.get("derived_from") or []]
+    refs += [(raw, "input") for raw in body.get("inputs") or []]
     for key in ("run", "about", "target"):
         if isinstance(body.get(key), bytes):
-            refs.append(body[key])
+            refs.append((body[key], key))
     code = body.get("code")
     if isinstance(code, dict) and isinstance(code.get("artifact"), bytes):
-        refs.append(code["artifact"])
+        refs.append((code["artifact"], "code"))
     out = []
-    for raw in refs:
+    for raw, relation in refs:
         try:
-            out.append(CID.decode(raw))
+            out.append((CID.decode(raw), relation))
         except CairnError as exc:
-            report.failures.append(f"{record.cid}: bad lineage reference: {exc}")
+            report.failures.append(f"{record.cid}: bad lineage reference in {relation}: {exc}")
     return out

@@ -38,4 +38,4 @@ def lineage(
     render = renderer(format_)
     repo = Repo.open(home)
     graph = build(repo, resolve(repo, ref), "down" if down else "up", depth)
-    print(render(graph))
+    print(render(graph, repo))

@@ -1,5 +1,9 @@
 """Renderings of a lineage graph: ``tree``, ``json`` and ``dot`` here; the standard formats
-(W3C PROV-JSON, OpenLineage run events, in-toto/SLSA) in their own modules."""
+(W3C PROV-JSON, OpenLineage run events, in-toto/SLSA) in their own modules.
+
+A renderer gets the repo beside the graph because some formats need more than the graph holds:
+in-toto lists the artifact's files with their digests, and OpenLineage names a run's inputs and
+outputs even where a ``--down`` or ``--depth`` graph stops short of them."""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from typing import Any
 
 from cairn.errors import BadInput
 from lineage.graph import GraphNode, LineageGraph
+from lineage.repo import Repo
 
-Renderer = Callable[[LineageGraph], str]
+Renderer = Callable[[LineageGraph, Repo], str]
 
 
 def _node_json(node: GraphNode) -> dict[str, Any]:
@@ -64,10 +69,15 @@ def render_tree(graph: LineageGraph) -> str:
     return "\n".join(lines)
 
 
+def _graph_only(render: Callable[[LineageGraph], str]) -> Renderer:
+    return lambda graph, _repo: render(graph)
+
+
 def renderer(name: str) -> Renderer:
-    builtin: dict[str, Renderer] = {"tree": render_tree, "json": render_json, "dot": render_dot}
+    """The renderer for a ``--format`` name; the standard formats are imported only when asked for."""
+    builtin = {"tree": render_tree, "json": render_json, "dot": render_dot}
     if name in builtin:
-        return builtin[name]
+        return _graph_only(builtin[name])
     if name == "prov-json":
         from lineage.exports.prov import render_prov_json
 
