@@ -14,6 +14,7 @@ from pathlib import Path
 
 from chunking.cid import CID
 from lineage.records import Manifest, SignedRecord
+from storage.sqlite import open_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS artifacts (
@@ -78,12 +79,7 @@ class Index:
     @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.executescript(_SCHEMA)
-            self._db = db
+            self._db = open_sqlite(self.path, _SCHEMA)
         return self._db
 
     def close(self) -> None:

@@ -45,20 +45,19 @@ def walk(store: BlockStore, root: CID, seen: set[bytes] | None = None) -> Iterat
 
     Raw leaves are fetched too: the caller gets verified bytes for every block.
     """
-    seen = set() if seen is None else seen
-    stack = [root]
-    while stack:
-        cid = stack.pop()
-        if cid.raw in seen:
-            continue
-        seen.add(cid.raw)
-        data = store.get(cid)
-        yield cid, data
-        stack.extend(reversed(links_of(cid, data)))
+    for cid, data in _walk(store, root, seen, read_leaves=True):
+        yield cid, data or b""
 
 
 def walk_cids(store: BlockStore, root: CID, seen: set[bytes] | None = None) -> Iterator[CID]:
     """Like ``walk`` but raw leaves are only checked for presence, not read and hashed."""
+    for cid, _ in _walk(store, root, seen, read_leaves=False):
+        yield cid
+
+
+def _walk(
+    store: BlockStore, root: CID, seen: set[bytes] | None, read_leaves: bool
+) -> Iterator[tuple[CID, bytes | None]]:
     seen = set() if seen is None else seen
     stack = [root]
     while stack:
@@ -66,12 +65,14 @@ def walk_cids(store: BlockStore, root: CID, seen: set[bytes] | None = None) -> I
         if cid.raw in seen:
             continue
         seen.add(cid.raw)
-        if cid.codec == RAW:
+        if cid.codec == RAW and not read_leaves:
             if not store.has(cid):
                 raise BlockNotFound(f"block {cid} is missing")
-        else:
-            stack.extend(reversed(links_of(cid, store.get(cid))))
-        yield cid
+            yield cid, None
+            continue
+        data = store.get(cid)
+        yield cid, data
+        stack.extend(reversed(links_of(cid, data)))
 
 
 def reachable(store: BlockStore, roots: list[CID]) -> set[bytes]:

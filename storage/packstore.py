@@ -27,6 +27,7 @@ from types import TracebackType
 from cairn.errors import BadInput, BlockNotFound, IntegrityError
 from chunking.cid import CID
 from storage.appender import BackgroundAppender
+from storage.sqlite import open_sqlite
 
 ENTRY_HEAD = struct.Struct("<BBI")
 PACK_SUFFIX = ".pack"
@@ -67,11 +68,7 @@ class PackStore:
     def db(self) -> sqlite3.Connection:
         if self._db is None:
             self.packs.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.root / "blocks.sqlite", check_same_thread=False, timeout=60)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.executescript(_SCHEMA)
-            self._db = db
+            self._db = open_sqlite(self.root / "blocks.sqlite", _SCHEMA)
         return self._db
 
     def close(self) -> None:
