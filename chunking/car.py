@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from cairn.errors import CorruptInput, IntegrityError
 from chunking import dagcbor
@@ -29,10 +29,14 @@ def encode_section(cid: CID, data: bytes | memoryview) -> bytes:
     return encode_varint(len(cid.raw) + len(data)) + cid.raw
 
 
-class CarWriter:
-    """Write a CAR v1 stream block by block."""
+class Writable(Protocol):
+    def write(self, data: bytes | memoryview, /) -> int: ...
 
-    def __init__(self, stream: BinaryIO, roots: list[CID]) -> None:
+
+class CarWriter:
+    """Write a CAR v1 stream block by block to anything with ``write`` (a file, a socket, a queue)."""
+
+    def __init__(self, stream: Writable, roots: list[CID]) -> None:
         self.stream = stream
         self.bytes_written = 0
         self.blocks_written = 0

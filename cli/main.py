@@ -9,7 +9,7 @@ import sys
 def build_app() -> object:
     import typer
 
-    from cli.commands import car, catalog, content, demo, keys, lineage_cmd, maintenance, pins, trust
+    from cli.commands import anchor, car, catalog, content, demo, keys, lineage_cmd, maintenance, pins, serve, trust
 
     app = typer.Typer(
         name="cairn",
@@ -24,8 +24,10 @@ def build_app() -> object:
     maintenance.register(app)
     lineage_cmd.register(app)
     pins.register(app)
+    serve.register(app)
     app.command("demo")(demo.demo)
     app.add_typer(car.app, name="car")
+    app.add_typer(anchor.app, name="anchor")
     app.add_typer(keys.app, name="key")
     app.add_typer(trust.app, name="trust")
     return app

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cairn.errors import BadInput, CairnError, IntegrityError
-from chunking.car import CarWriter, read_blocks, read_header
+from chunking.car import CarWriter, Writable, read_blocks, read_header
 from chunking.cid import CID, DAG_CBOR
 from lineage.records import decode_record, record_refs
 from lineage.repo import Repo
@@ -44,7 +44,7 @@ def iter_artifact_blocks(store: BlockStore, cid: CID, with_ancestors: bool = Fal
         yield from walk(store, root, seen)
 
 
-def export_car(store: BlockStore, cid: CID, stream: BinaryIO, with_ancestors: bool = False) -> CarWriter:
+def export_car(store: BlockStore, cid: CID, stream: Writable, with_ancestors: bool = False) -> CarWriter:
     writer = CarWriter(stream, [cid])
     for block_cid, data in iter_artifact_blocks(store, cid, with_ancestors):
         writer.put(block_cid, data)
@@ -64,10 +64,16 @@ def import_car(repo: Repo, path: Path) -> ImportResult:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the with below; opened first to map errors
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
-    with handle, repo.store.writer() as writer:
-        header = read_header(handle)
+    with handle:
+        return import_car_stream(repo, handle)
+
+
+def import_car_stream(repo: Repo, stream: BinaryIO) -> ImportResult:
+    """Import a CAR read from ``stream``; nothing becomes visible unless every root is whole."""
+    with repo.store.writer() as writer:
+        header = read_header(stream)
         result = ImportResult(header.roots)
-        for cid, data in read_blocks(handle):
+        for cid, data in read_blocks(stream):
             result.blocks += 1
             result.blocks_new += writer.put(cid, data)
         for root in header.roots:

@@ -37,13 +37,62 @@ CREATE TABLE IF NOT EXISTS edges (
 );
 CREATE INDEX IF NOT EXISTS edges_by_parent ON edges (parent);
 CREATE TABLE IF NOT EXISTS roots (cid TEXT PRIMARY KEY, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, scope TEXT NOT NULL,
+    created_at REAL NOT NULL, revoked_at REAL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, args TEXT NOT NULL, state TEXT NOT NULL,
+    result TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL, updated_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pins (
     cid TEXT NOT NULL, remote TEXT NOT NULL, state TEXT NOT NULL,
     blocks_sent INTEGER NOT NULL DEFAULT 0, bytes_sent INTEGER NOT NULL DEFAULT 0,
     detail TEXT NOT NULL DEFAULT '', updated_at REAL NOT NULL,
     PRIMARY KEY (cid, remote)
 );
+CREATE TABLE IF NOT EXISTS anchors (
+    id INTEGER PRIMARY KEY, root BLOB NOT NULL, chain_id TEXT NOT NULL, contract TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL, tx TEXT NOT NULL DEFAULT '', block INTEGER NOT NULL DEFAULT 0,
+    records INTEGER NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS anchors_by_target ON anchors (chain_id, contract, state);
+CREATE TABLE IF NOT EXISTS anchor_proofs (
+    cid TEXT NOT NULL, anchor INTEGER NOT NULL, leaf BLOB NOT NULL, proof BLOB NOT NULL,
+    PRIMARY KEY (cid, anchor)
+);
 """
+
+
+@dataclass(frozen=True)
+class AnchorRow:
+    """One anchored batch: its Merkle root on one target (an EVM chain id and contract, or
+    ``arweave`` with no contract), and where that root landed."""
+
+    id: int
+    root: bytes
+    chain_id: str
+    contract: str  # "" on Arweave
+    state: str  # sending -> anchored -> final; or abandoned (never landed), gone (reorganised away)
+    tx: str
+    block: int
+    records: int
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class ProofRow:
+    """A record's place in one batch: its leaf hash and the sibling hashes (32 bytes each) up to the root."""
+
+    cid: str
+    anchor: AnchorRow
+    leaf: bytes
+    proof: bytes
+
+
+ANCHORED_STATES = ("anchored", "final")
 
 
 @dataclass(frozen=True)
@@ -187,6 +236,56 @@ class Index:
 
     def has_record(self, cid: str) -> bool:
         return self.db.execute("SELECT 1 FROM records WHERE cid = ?", (cid,)).fetchone() is not None
+
+    def add_anchor(self, root: bytes, chain_id: str, contract: str, proofs: list[tuple[str, bytes, bytes]]) -> int:
+        """Record a batch as ``sending``, with every record's ``(cid, leaf, proof)``, before anything
+        is sent: a crash then leaves a batch that the next ``cairn anchor`` settles."""
+        with self.db as db:
+            cursor = db.execute(
+                "INSERT INTO anchors (root, chain_id, contract, state, records, created_at, updated_at) "
+                "VALUES (?, ?, ?, 'sending', ?, ?, ?)",
+                (root, chain_id, contract, len(proofs), now(), now()),
+            )
+            anchor_id = int(cursor.lastrowid or 0)
+            db.executemany("INSERT OR REPLACE INTO anchor_proofs VALUES (?, ?, ?, ?)",
+                           [(cid, anchor_id, leaf, proof) for cid, leaf, proof in proofs])  # fmt: skip
+        return anchor_id
+
+    def set_anchor(self, anchor_id: int, state: str, tx: str | None = None, block: int | None = None) -> None:
+        with self.db as db:
+            db.execute(
+                "UPDATE anchors SET state = ?, tx = COALESCE(?, tx), block = COALESCE(?, block), updated_at = ? "
+                "WHERE id = ?",
+                (state, tx, block, now(), anchor_id),
+            )
+
+    def anchors(self, chain_id: str, contract: str, states: tuple[str, ...]) -> list[AnchorRow]:
+        marks = ", ".join("?" * len(states))
+        rows = self.db.execute(
+            f"SELECT * FROM anchors WHERE chain_id = ? AND contract = ? AND state IN ({marks}) ORDER BY id",
+            (chain_id, contract, *states),
+        )
+        return [AnchorRow(*row) for row in rows.fetchall()]
+
+    def unanchored(self, chain_id: str, contract: str) -> list[str]:
+        """Manifests and run records with no batch anchored on this target."""
+        rows = self.db.execute(
+            "SELECT cid FROM records r WHERE type IN ('artifact', 'run') AND NOT EXISTS ("
+            " SELECT 1 FROM anchor_proofs p JOIN anchors a ON a.id = p.anchor"
+            " WHERE p.cid = r.cid AND a.chain_id = ? AND a.contract = ? AND a.state IN ('anchored', 'final')"
+            ") ORDER BY cid",
+            (chain_id, contract),
+        )
+        return [r[0] for r in rows.fetchall()]
+
+    def record_proofs(self, cid: str) -> list[ProofRow]:
+        """Every batch ``cid`` was put in, newest first."""
+        rows = self.db.execute(
+            "SELECT a.*, p.leaf, p.proof FROM anchor_proofs p JOIN anchors a ON a.id = p.anchor "
+            "WHERE p.cid = ? ORDER BY a.id DESC",
+            (cid,),
+        )
+        return [ProofRow(cid, AnchorRow(*row[:10]), row[10], row[11]) for row in rows.fetchall()]
 
 
 def now() -> float:

@@ -48,11 +48,7 @@ def check_public(repo: Repo, cid: CID) -> None:
 
 def pin_to_ipfs(repo: Repo, cid: CID, with_ancestors: bool = False,
                 progress: Callable[[int], None] | None = None) -> PinResult:  # fmt: skip
-    check_public(repo, cid)
-    roots = artifact_roots(repo.store, cid, with_ancestors)
-    for root in roots:  # everything must be here before anything is promised elsewhere
-        for _ in walk_cids(repo.store, root):
-            pass
+    roots = _complete_roots(repo, cid, with_ancestors)
     client = KuboClient(ipfs_api(repo.settings))
     try:
         repo.index.set_pin(str(cid), "ipfs", "pinning")
@@ -91,30 +87,77 @@ def _missing_blocks(repo: Repo, client: KuboClient, roots: list[CID]) -> tuple[l
     return missing, len(cids) - len(missing)
 
 
-def _send(repo: Repo, client: KuboClient, roots: list[CID], missing: list[CID],
-          progress: Callable[[int], None] | None) -> int:  # fmt: skip
-    if not missing:
-        return 0
-    sent = 0
+class _CarStream:
+    """The CAR of ``missing`` blocks, produced lazily in 1 MiB pieces; counts what it sent."""
 
-    def car_stream() -> Iterator[bytes]:
-        nonlocal sent
+    def __init__(self, repo: Repo, roots: list[CID], missing: list[CID], progress: Callable[[int], None] | None):
+        self.repo, self.roots, self.missing, self.progress = repo, roots, missing, progress
+        self.bytes_sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
         buffer = io.BytesIO()
-        writer = CarWriter(buffer, roots)
-        for cid in missing:
-            data = repo.store.get(cid)
+        writer = CarWriter(buffer, self.roots)
+        for cid in self.missing:
+            data = self.repo.store.get(cid)
             writer.put(cid, data)
-            sent += len(data)
-            if progress:
-                progress(len(data))
+            self.bytes_sent += len(data)
+            if self.progress:
+                self.progress(len(data))
             if buffer.tell() >= CAR_CHUNK:
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()
         yield buffer.getvalue()
 
-    client.dag_import(car_stream(), pin_roots=False)
-    return sent
+
+def _send(repo: Repo, client: KuboClient, roots: list[CID], missing: list[CID],
+          progress: Callable[[int], None] | None) -> int:  # fmt: skip
+    if not missing:
+        return 0
+    stream = _CarStream(repo, roots, missing, progress)
+    client.dag_import(stream, pin_roots=False)
+    return stream.bytes_sent
+
+
+def pin_to_peer(repo: Repo, cid: CID, url: str, with_ancestors: bool = False,
+                progress: Callable[[int], None] | None = None) -> PinResult:  # fmt: skip
+    """Copy an artifact to another Cairn server: ask what it lacks, stream just that as a CAR."""
+    from storage.peer import PeerStore
+
+    roots = _complete_roots(repo, cid, with_ancestors)
+    seen: set[bytes] = set()
+    cids = [c for root in roots for c in walk_cids(repo.store, root, seen)]
+    peer = PeerStore(url, repo.settings.get("api_token"))
+    try:
+        repo.index.set_pin(str(cid), url, "pinning")
+        missing = [c for start in range(0, len(cids), 10_000) for c in peer.missing(cids[start : start + 10_000])]
+        stream = _CarStream(repo, roots, missing, progress)
+        if missing:
+            peer.push_car(stream)
+    finally:
+        peer.close()
+    repo.index.set_pin(str(cid), url, "pinned", len(missing), stream.bytes_sent)
+    return PinResult(cid, url, roots, len(missing), stream.bytes_sent, len(cids) - len(missing))
+
+
+def _complete_roots(repo: Repo, cid: CID, with_ancestors: bool) -> list[CID]:
+    """The artifact's roots, each checked whole here before anything is promised elsewhere."""
+    check_public(repo, cid)
+    roots = artifact_roots(repo.store, cid, with_ancestors)
+    for root in roots:
+        for _ in walk_cids(repo.store, root):
+            pass
+    return roots
+
+
+def pin(repo: Repo, cid: CID, remote: str, with_ancestors: bool = False,
+        progress: Callable[[int], None] | None = None) -> PinResult:  # fmt: skip
+    """Pin to ``ipfs`` or to a Cairn server by URL."""
+    if remote == "ipfs":
+        return pin_to_ipfs(repo, cid, with_ancestors, progress)
+    if remote.startswith(("http://", "https://")):
+        return pin_to_peer(repo, cid, remote, with_ancestors, progress)
+    raise BadInput(f"unknown remote {remote!r} (use ipfs or the URL of a Cairn server)")
 
 
 def unpin_from_ipfs(repo: Repo, cid: CID) -> list[CID]:

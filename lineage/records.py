@@ -44,13 +44,23 @@ def encode_record(record: dict[str, Any], hash_code: int) -> tuple[CID, bytes]:
     return CID.of(DAG_CBOR, hash_code, data), data
 
 
-@dataclass(frozen=True)
 class SignedRecord:
-    """A decoded record whose bytes were canonical; ``signature_ok`` says whether its signature holds."""
+    """A decoded record whose bytes were canonical; ``signature_ok`` says whether its signature holds.
 
-    cid: CID
-    body: dict[str, Any]
-    signature_ok: bool
+    The signature is checked on first use of ``signature_ok``, not at decode: an ed25519 check
+    costs 0.14 ms, and walking 10,000 descendants for `lineage --down` needs none of them.
+    """
+
+    def __init__(self, cid: CID, body: dict[str, Any], signature_ok: bool | None = None) -> None:
+        self.cid = cid
+        self.body = body
+        self._signature_ok = signature_ok
+
+    @property
+    def signature_ok(self) -> bool:
+        if self._signature_ok is None:
+            self._signature_ok = _signature_holds(self.body)
+        return self._signature_ok
 
     @property
     def type(self) -> str:
@@ -75,7 +85,7 @@ def decode_record(cid: CID, data: bytes) -> SignedRecord:
         raise UnsupportedFormat(f"record {cid} has version {body['cairn']!r}; this Cairn reads version 1")
     if body.get("type") not in RECORD_TYPES:
         raise UnsupportedFormat(f"record {cid} has unknown type {body.get('type')!r}")
-    return SignedRecord(cid, body, _signature_holds(body))
+    return SignedRecord(cid, body)
 
 
 def _signature_holds(body: dict[str, Any]) -> bool:

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from cairn.errors import CairnError
 from chunking.cid import CID, DAG_CBOR
 from lineage.records import SignedRecord, decode_record
 from storage.blockstore import BlockStore
 from storage.dagwalk import walk
+
+if TYPE_CHECKING:
+    from lineage.anchor import AnchorStatus
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class VerifyReport:
     failures: list[str] = field(default_factory=list)
     signers: list[Signer] = field(default_factory=list)
     records: list[CID] = field(default_factory=list)
+    anchors: list[AnchorStatus] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -53,7 +58,21 @@ class VerifyReport:
 
     @property
     def anchor_state(self) -> str:
-        return "pending"  # no chain is configured yet: never pretend a record is anchored
+        """The weakest anchor among the records reached: failed, pending, unchecked, else anchored.
+        Nothing checked is "pending": never pretend a record is anchored."""
+        states = {status.state for status in self.anchors}
+        if not states:
+            return "pending"
+        return next((s for s in ("failed", "pending", "unchecked") if s in states), "anchored")
+
+
+class AnchorLookup(Protocol):
+    """Finds each record's anchor (``lineage.anchor.AnchorChecker``); ``required`` makes a record
+    that is not confirmed anchored a failure rather than a note."""
+
+    required: bool
+
+    def status(self, record: CID) -> AnchorStatus: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,8 @@ class _Visit:
     reached_as: str  # "root", or e.g. "derived_from of artifact cleaned@1"
 
 
-def verify(store: BlockStore, cid: CID, policy: TrustPolicy | None = None) -> VerifyReport:
+def verify(store: BlockStore, cid: CID, policy: TrustPolicy | None = None,
+           anchors: AnchorLookup | None = None) -> VerifyReport:  # fmt: skip
     """Check ``cid`` and everything it reaches; never raises for damage, reports it."""
     policy = policy or TrustPolicy()
     report = VerifyReport(cid)
@@ -85,7 +105,21 @@ def verify(store: BlockStore, cid: CID, policy: TrustPolicy | None = None) -> Ve
                 queue.append(_Visit(parent, f"{relation} of {label}"))
     if policy.required and not report.signers:
         report.failures.append(f"{cid}: is not a signed record, and a trusted signature was required")
+    if anchors is not None:
+        _check_anchors(report, anchors)
     return report
+
+
+def _check_anchors(report: VerifyReport, anchors: AnchorLookup) -> None:
+    """Each record's anchor: a stored anchor that no longer holds always fails; a pending or
+    unchecked one only when an anchor is required."""
+    for record in report.records:
+        status = anchors.status(record)
+        report.anchors.append(status)
+        if status.state == "failed" or (anchors.required and status.state != "anchored"):
+            report.failures.append(f"{record}: anchor {status.state}: {status.detail}")
+    if anchors.required and not report.records:
+        report.failures.append(f"{report.cid}: is not a record, and only records are anchored")
 
 
 def describe(record: SignedRecord) -> str:

@@ -1,5 +1,5 @@
-"""Remotes by name: ``ipfs`` (the configured Kubo), later ``arweave`` and peer Cairn servers
-by URL. One small registry, so every command accepts the same names (DESIGN.md §3)."""
+"""Remotes by name: ``ipfs`` (the configured Kubo), ``arweave``, and peer Cairn servers by URL.
+One small registry, so every command accepts the same names (DESIGN.md §3)."""
 
 from __future__ import annotations
 
@@ -20,4 +20,8 @@ def open_remote(name: str, settings: Settings) -> BlockStore:
         from storage.kubo import KuboBlockStore
 
         return KuboBlockStore.from_url(ipfs_api(settings))
-    raise BadInput(f"unknown remote {name!r} (use ipfs)")
+    if name.startswith(("http://", "https://")):
+        from storage.peer import PeerStore
+
+        return PeerStore(name, settings.get("api_token"))
+    raise BadInput(f"unknown remote {name!r} (use ipfs or the URL of a Cairn server)")

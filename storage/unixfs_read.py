@@ -90,3 +90,33 @@ def _hamt_entries(store: BlockStore, node: PBNode, data: UnixFSData, depth: int)
             yield from _hamt_entries(store, sub_node, sub_data, depth + 1)
         else:
             yield safe_name(link.name), link.cid
+
+
+def iter_range(store: BlockStore, cid: CID, start: int, end: int, depth: int = 0) -> Iterator[bytes]:
+    """The bytes ``[start, end)`` of a UnixFS file, reading only the blocks that hold them.
+
+    Inner nodes list their children's sizes (``blocksizes``), so whole subtrees outside the
+    range are skipped: a Range request or one tensor costs only its own blocks.
+    """
+    if depth > MAX_DEPTH:
+        raise CorruptInput("UnixFS file nested too deeply")
+    if start >= end:
+        return
+    if cid.codec == RAW:
+        yield store.get(cid)[start:end]
+        return
+    node, data = node_of(store, cid)
+    if data.type not in (NodeType.FILE, NodeType.RAW):
+        raise CorruptInput(f"{cid} is a UnixFS {data.type.name.lower()}, not a file")
+    inline = data.data or b""
+    if len(data.blocksizes) != len(node.links):
+        raise CorruptInput(f"{cid}: {len(node.links)} links but {len(data.blocksizes)} block sizes")
+    if start < len(inline):
+        yield inline[start:end]
+    offset = len(inline)
+    for link, size in zip(node.links, data.blocksizes, strict=True):
+        if offset >= end:
+            return
+        if offset + size > start:
+            yield from iter_range(store, link.cid, max(0, start - offset), min(size, end - offset), depth + 1)
+        offset += size

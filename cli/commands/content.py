@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.options import ForceOption, HomeOption, JsonOption
+from cli.commands.anchor import anchors_json, print_anchors
 from cli.output import emit_json, human_bytes, notice, progress_bar
 
 if TYPE_CHECKING:
+    from chunking.cid import CID
     from lineage.verify import VerifyReport
 
 ProfileOption = Annotated[
@@ -40,6 +42,17 @@ def cid(
 
     result = import_path_for_cid(path, get_profile(profile, hash_name), discard)
     print(result.root.cid)
+
+
+def _parent_cid(text: str) -> CID:
+    """A ``--derived-from`` value as a CID; the error says which option was malformed."""
+    from cairn.errors import InvalidCID
+    from chunking.cid import CID
+
+    try:
+        return CID.parse(text)
+    except InvalidCID as exc:
+        raise InvalidCID(f"--derived-from {text!r} is not a CID ({exc})") from exc
 
 
 def _total_size(paths: list[Path]) -> int:
@@ -72,7 +85,6 @@ def publish(
 
     Example: cairn publish ./my-model --name my-model --version 1.0 --license apache-2.0
     """
-    from chunking.cid import CID
     from lineage.publish import PublishOptions
     from lineage.publish import publish as do_publish
     from lineage.repo import Repo
@@ -80,7 +92,7 @@ def publish(
 
     options = PublishOptions(
         name=name, version=version, kind=kind, license=license_, private=private, profile=profile,
-        derived_from=tuple(CID.parse(c) for c in derived_from or []), force=force,
+        derived_from=tuple(_parent_cid(c) for c in derived_from or []), force=force,
         run=read_run_file(run) if run is not None else None,
     )  # fmt: skip
     repo = Repo.open(home)
@@ -165,10 +177,16 @@ def verify(
     require_trusted: Annotated[
         bool, typer.Option("--require-trusted", help="Fail unless every record is signed by a trusted DID.")
     ] = False,
+    proof: Annotated[
+        Path | None, typer.Option("--proof", help="Check only the anchor, from this proof file (no content needed).")
+    ] = None,
+    require_anchor: Annotated[
+        bool, typer.Option("--require-anchor", help="Fail unless every record's anchor is confirmed on chain.")
+    ] = False,
     json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
-    """Re-hash every block, check every record and signature, walk every ancestor.
+    """Re-hash every block, check every record and signature, walk every ancestor, check anchors.
 
     Reports each signer as trusted or not (`cairn trust list`). Exits 1 naming the first thing
     that failed. Example: cairn verify bafyr... --require-trusted
@@ -179,9 +197,16 @@ def verify(
     from lineage.verify import TrustPolicy
     from lineage.verify import verify as do_verify
 
+    if proof is not None:
+        from cli.commands.anchor import verify_proof
+
+        return verify_proof(ref, proof, json_out, home)
+    from lineage.anchor import AnchorChecker
+
     repo = Repo.open(home)
     target = resolve(repo, ref)
-    report = do_verify(repo.store, target, TrustPolicy(trusted_dids(repo.home), require_trusted))
+    anchors = AnchorChecker(repo, require_anchor)
+    report = do_verify(repo.store, target, TrustPolicy(trusted_dids(repo.home), require_trusted), anchors)
     if json_out:
         emit_json(_verify_json(report, require_trusted))
     else:
@@ -198,7 +223,7 @@ def _verify_json(report: VerifyReport, require_trusted: bool) -> dict[str, Any]:
     return {
         "cid": str(report.cid), "ok": report.ok, "blocks_checked": report.blocks_checked,
         "bytes_checked": report.bytes_checked, "failures": report.failures, "signers": signers,
-        "require_trusted": require_trusted, "anchor": report.anchor_state,
+        "require_trusted": require_trusted, "anchor": report.anchor_state, "anchors": anchors_json(report),
     }  # fmt: skip
 
 
@@ -209,5 +234,6 @@ def _print_verify(report: VerifyReport) -> None:
         print(f"signature {state}, {trust}: {signer.publisher} on {signer.record}")
     checked = f"{report.blocks_checked} blocks, {human_bytes(report.bytes_checked)}"
     print(f"checked {checked}; anchor: {report.anchor_state}")
+    print_anchors(report)
     for failure in report.failures:
         print(f"FAILED: {failure}")

@@ -10,7 +10,7 @@ import typer
 from cli.options import HomeOption, JsonOption
 from cli.output import emit_json, human_bytes, notice, progress_bar
 
-RemoteOption = Annotated[str, typer.Option("--to", help="ipfs (the node at CAIRN_IPFS_API).")]
+RemoteOption = Annotated[str, typer.Option("--to", help="ipfs (the node at CAIRN_IPFS_API) or a Cairn server URL.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -31,19 +31,16 @@ def pin(
 
     Example: CAIRN_IPFS_API=http://127.0.0.1:5001 cairn pin my-model@1 --to ipfs
     """
-    from cairn.errors import BadInput
-    from lineage.pin import pin_to_ipfs
+    from lineage.pin import pin as do_pin
     from lineage.repo import Repo
     from lineage.resolve import resolve
 
-    if to != "ipfs":
-        raise BadInput(f"unknown remote {to!r} (use ipfs)")
     repo = Repo.open(home)
     cid = resolve(repo, ref)
     with progress_bar("pinning", None, enabled=not json_out) as advance:
-        result = pin_to_ipfs(repo, cid, with_ancestors, advance)
+        result = do_pin(repo, cid, to, with_ancestors, advance)
     if json_out:
-        emit_json({"cid": str(cid), "remote": "ipfs", "roots": [str(r) for r in result.roots],
+        emit_json({"cid": str(cid), "remote": result.remote, "roots": [str(r) for r in result.roots],
                    "blocks_sent": result.blocks_sent, "bytes_sent": result.bytes_sent,
                    "blocks_present": result.blocks_present, "state": "pinned"})  # fmt: skip
         return

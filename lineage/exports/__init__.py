@@ -47,11 +47,16 @@ def render_dot(graph: LineageGraph) -> str:
 
 
 def render_tree(graph: LineageGraph) -> str:
-    """An indented outline from the root; a node reached again is shown once more but not expanded."""
+    """An indented outline from the root; a node reached again is shown once more but not expanded.
+
+    Walked with an explicit stack, in the order a recursive walk would take: a lineage can be
+    deeper than Python's recursion limit (a dataset re-derived every day for years).
+    """
     lines: list[str] = []
     expanded: set[str] = set()
-
-    def visit(cid: str, relation: str, indent: int) -> None:
+    stack: list[tuple[str, str, int]] = [(graph.root, "", 0)]
+    while stack:
+        cid, relation, indent = stack.pop()
         node = graph.nodes.get(cid)
         label = node.label if node else "…"
         shown = relation if graph.direction == "up" else f"used by ({relation})"
@@ -59,13 +64,11 @@ def render_tree(graph: LineageGraph) -> str:
         seen = cid in expanded
         lines.append(f"{prefix}{label}  {cid}{'  (see above)' if seen else ''}")
         if seen:
-            return
+            continue
         expanded.add(cid)
         edges = graph.parents_of(cid) if graph.direction == "up" else graph.children_of(cid)
-        for edge in edges:
-            visit(edge.parent if graph.direction == "up" else edge.child, edge.relation, indent + 1)
-
-    visit(graph.root, "", 0)
+        for edge in reversed(edges):
+            stack.append((edge.parent if graph.direction == "up" else edge.child, edge.relation, indent + 1))
     return "\n".join(lines)
 
 

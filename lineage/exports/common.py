@@ -89,7 +89,7 @@ class Records:
             record = decode_record(parsed, self.repo.store.get(parsed))
         except CairnError:
             return GraphNode(cid, "missing", -1)
-        return GraphNode(cid, record.type, -1, record.body, record.signature_ok)
+        return GraphNode(cid, record.type, -1, record.body, record)
 
     def outputs_of(self, run: str) -> list[str]:
         """Artifacts made by ``run``: those in the graph, plus those the index knows."""

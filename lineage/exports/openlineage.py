@@ -59,7 +59,7 @@ FACET_SCHEMAS = {
 
 @dataclass(frozen=True)
 class _Run:
-    """One OpenLineage run: a run record, or an artifact derived without one (``record`` None)."""
+    """One OpenLineage run: a run record, or an artifact derived without one (``derived_only``)."""
 
     cid: str  # the run record's CID, or the derived artifact's manifest CID
     body: dict[str, Any]
@@ -98,24 +98,28 @@ def _runs(graph: LineageGraph, records: Records) -> list[_Run]:
 
 
 def _causal_order(runs: list[_Run]) -> list[_Run]:
-    """Runs that made an input of another run come before it; otherwise ordered by CID."""
+    """Runs that made an input of another run come before it; otherwise ordered by CID.
+
+    A depth-first post-order with an explicit stack: lineages thousands of runs deep exist
+    (a dataset re-derived daily), and recursion would overflow on them.
+    """
     made_by = {output: run.cid for run in runs for output in run.outputs}
     by_cid = {run.cid: run for run in runs}
     ordered: list[_Run] = []
     placed: set[str] = set()
-
-    def place(run: _Run) -> None:
-        if run.cid in placed:
-            return
-        placed.add(run.cid)  # before recursing: records cannot form cycles, but be safe
-        for cid, _role in run.inputs:
-            maker = made_by.get(cid)
-            if maker is not None and maker != run.cid:
-                place(by_cid[maker])
-        ordered.append(run)
-
-    for run in sorted(runs, key=lambda r: r.cid):
-        place(run)
+    for start in sorted(runs, key=lambda r: r.cid):
+        stack: list[tuple[_Run, bool]] = [(start, False)]
+        while stack:
+            run, inputs_done = stack.pop()
+            if inputs_done:
+                ordered.append(run)
+                continue
+            if run.cid in placed:
+                continue
+            placed.add(run.cid)
+            stack.append((run, True))
+            makers = (made_by.get(cid) for cid, _role in reversed(run.inputs))
+            stack += [(by_cid[m], False) for m in makers if m is not None and m not in placed]
     return ordered
 
 

@@ -52,7 +52,12 @@ def _prov(capsys: Capsys, cid: str, *args: str) -> ProvDocument:
 
 
 def _uris(doc: ProvDocument, cls: type) -> set[str]:
-    return {record.identifier.uri for record in doc.get_records(cls)}
+    return {str(record.identifier.uri) for record in doc.get_records(cls) if record.identifier is not None}
+
+
+def u(cid: str) -> str:
+    """How the PROV document names a record once its ``ipfs:`` prefix is expanded."""
+    return f"ipfs://{cid}"
 
 
 def _pairs(doc: ProvDocument, cls: type) -> set[tuple[str, str]]:
@@ -62,8 +67,8 @@ def _pairs(doc: ProvDocument, cls: type) -> set[tuple[str, str]]:
 
 def test_prov_json_reads_back_with_every_entity_activity_and_agent(capsys: Capsys, graph: Graph) -> None:
     doc = _prov(capsys, graph.merged)
-    assert _uris(doc, ProvEntity) == {f"ipfs://{cid}" for cid in graph.artifacts.values()}
-    assert _uris(doc, ProvActivity) == {f"ipfs://{cid}" for cid in graph.runs.values()}
+    assert _uris(doc, ProvEntity) == {u(cid) for cid in graph.artifacts.values()}
+    assert _uris(doc, ProvActivity) == {u(cid) for cid in graph.runs.values()}
     did = cairn(capsys, "key", "show").last_line
     assert _uris(doc, ProvAgent) == {did}
     merged = doc.get_record(f"ipfs:{graph.merged}")[0]
@@ -72,22 +77,34 @@ def test_prov_json_reads_back_with_every_entity_activity_and_agent(capsys: Capsy
     assert merged.get_attribute("cairn:signatureValid") == {True}
     train = doc.get_record(f"ipfs:{graph.runs['train']}")[0]
     assert [t.isoformat() for t in train.get_attribute("prov:startTime")] == ["2025-03-02T07:00:00+00:00"]
-    assert json.loads(next(iter(train.get_attribute("cairn:parameters")))) == {"lr": 3e-4, "epochs": 3,
-                                                                              "batch_size": 32}  # fmt: skip
+    assert json.loads(next(iter(train.get_attribute("cairn:parameters")))) == {
+        "lr": 3e-4,
+        "epochs": 3,
+        "batch_size": 32,
+    }
     assert doc.namespaces and {ns.uri for ns in doc.namespaces} >= {"https://cairn.dev/ns#", "ipfs://"}
 
 
 def test_prov_relations_match_the_graph(capsys: Capsys, graph: Graph) -> None:
     doc = _prov(capsys, graph.merged)
-    u, r = (lambda cid: f"ipfs://{cid}"), graph.runs
+    r = graph.runs
     derived = _pairs(doc, ProvDerivation)
     assert (u(graph.merged), u(graph.tuned_a)) in derived and (u(graph.clean), u(graph.raw)) in derived
     assert len(derived) == 7
-    assert _pairs(doc, ProvGeneration) == {(u(graph.merged), u(r["merge"])), (u(graph.tuned_a), u(r["fine-tune"])),
-                                           (u(graph.base), u(r["train"])), (u(graph.clean), u(r["preprocess"]))}  # fmt: skip
-    assert _pairs(doc, ProvUsage) == {(u(r["merge"]), u(graph.tuned_a)), (u(r["merge"]), u(graph.tuned_b)),
-                                      (u(r["fine-tune"]), u(graph.base)), (u(r["fine-tune"]), u(graph.instructions)),
-                                      (u(r["train"]), u(graph.clean)), (u(r["preprocess"]), u(graph.raw))}  # fmt: skip
+    assert _pairs(doc, ProvGeneration) == {
+        (u(graph.merged), u(r["merge"])),
+        (u(graph.tuned_a), u(r["fine-tune"])),
+        (u(graph.base), u(r["train"])),
+        (u(graph.clean), u(r["preprocess"])),
+    }
+    assert _pairs(doc, ProvUsage) == {
+        (u(r["merge"]), u(graph.tuned_a)),
+        (u(r["merge"]), u(graph.tuned_b)),
+        (u(r["fine-tune"]), u(graph.base)),
+        (u(r["fine-tune"]), u(graph.instructions)),
+        (u(r["train"]), u(graph.clean)),
+        (u(r["preprocess"]), u(graph.raw)),
+    }
     with_activity = {r.args[2].uri for r in doc.get_records(ProvDerivation) if r.args[2] is not None}
     assert with_activity == {u(r["merge"]), u(r["fine-tune"]), u(r["preprocess"])}  # tuned-b was made without a run
     assert len(list(doc.get_records(ProvAttribution))) == 7 and len(list(doc.get_records(ProvAssociation))) == 4
@@ -95,7 +112,7 @@ def test_prov_relations_match_the_graph(capsys: Capsys, graph: Graph) -> None:
 
 def test_prov_of_a_down_graph_and_of_a_depth_limited_one(capsys: Capsys, graph: Graph) -> None:
     down = _prov(capsys, graph.base, "--down")
-    assert _uris(down, ProvEntity) == {f"ipfs://{c}" for c in (graph.base, graph.tuned_a, graph.tuned_b, graph.merged)}
+    assert _uris(down, ProvEntity) == {u(c) for c in (graph.base, graph.tuned_a, graph.tuned_b, graph.merged)}
     shallow = _prov(capsys, graph.merged, "--depth", "1")
     assert len(_uris(shallow, ProvEntity)) == 3 and len(_uris(shallow, ProvActivity)) == 1
 
@@ -185,8 +202,9 @@ def _statement(capsys: Capsys, cid: str) -> dict[str, Any]:
 
 def _disk_digests(folder: Path, algorithm: str) -> dict[str, str]:
     hasher = {"blake3": lambda b: blake3.blake3(b).hexdigest(), "sha256": lambda b: hashlib.sha256(b).hexdigest()}
-    return {p.relative_to(folder).as_posix(): hasher[algorithm](p.read_bytes()) for p in folder.rglob("*")
-            if p.is_file()}  # fmt: skip
+    return {
+        p.relative_to(folder).as_posix(): hasher[algorithm](p.read_bytes()) for p in folder.rglob("*") if p.is_file()
+    }
 
 
 def test_in_toto_statement_shape_and_file_digests(capsys: Capsys, graph: Graph) -> None:
@@ -215,8 +233,11 @@ def test_in_toto_predicate_describes_the_run(capsys: Capsys, graph: Graph) -> No
     code = next(d for d in deps if d.get("name") == "code")
     assert code["uri"] == "git+https://github.com/example/trainer" and code["digest"] == {"gitCommit": "b" * 40}
     assert details["builder"]["id"] == cairn(capsys, "key", "show").last_line
-    assert details["metadata"] == {"invocationId": f"ipfs://{graph.runs['train']}",
-                                   "startedOn": "2025-03-02T07:00:00Z", "finishedOn": "2025-03-02T19:00:00Z"}  # fmt: skip
+    assert details["metadata"] == {
+        "invocationId": f"ipfs://{graph.runs['train']}",
+        "startedOn": "2025-03-02T07:00:00Z",
+        "finishedOn": "2025-03-02T19:00:00Z",
+    }
     assert details["byproducts"][0]["annotations"]["metrics"] == {"loss": 0.41, "ppl": "Infinity"}
 
 

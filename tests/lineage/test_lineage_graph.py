@@ -38,9 +38,15 @@ class Graph:
 
     @property
     def artifacts(self) -> dict[str, str]:
-        return {"raw-reviews": self.raw, "clean-reviews": self.clean, "instructions": self.instructions,
-                "base-model": self.base, "tuned-a": self.tuned_a, "tuned-b": self.tuned_b,
-                "merged-model": self.merged}  # fmt: skip
+        return {
+            "raw-reviews": self.raw,
+            "clean-reviews": self.clean,
+            "instructions": self.instructions,
+            "base-model": self.base,
+            "tuned-a": self.tuned_a,
+            "tuned-b": self.tuned_b,
+            "merged-model": self.merged,
+        }
 
 
 def _reviews(rows: int, clean: bool) -> str:
@@ -81,14 +87,21 @@ def build_graph(capsys: Capsys, tmp: Path) -> Graph:
 
     (src / "clean").mkdir()
     (src / "clean" / "reviews.csv").write_text(_reviews(400, clean=True))
-    prep = _run_file(tmp, "prep", {
-        "kind": "preprocess", "code": {"repo": "https://github.com/example/reviews", "commit": "a" * 40,
-                                       "path": "clean.py"},
-        "parameters": {"lowercase": True, "drop_every": 7}, "started": "2025-03-01T10:00:00Z",
-        "ended": "2025-03-01T10:05:00Z", "environment": {"python": "3.11"},
-    })  # fmt: skip
-    clean, prep_run = _publish(capsys, src / "clean", "clean-reviews", "--kind", "dataset",
-                               "--derived-from", raw, "--run", prep)  # fmt: skip
+    prep = _run_file(
+        tmp,
+        "prep",
+        {
+            "kind": "preprocess",
+            "code": {"repo": "https://github.com/example/reviews", "commit": "a" * 40, "path": "clean.py"},
+            "parameters": {"lowercase": True, "drop_every": 7},
+            "started": "2025-03-01T10:00:00Z",
+            "ended": "2025-03-01T10:05:00Z",
+            "environment": {"python": "3.11"},
+        },
+    )
+    clean, prep_run = _publish(
+        capsys, src / "clean", "clean-reviews", "--kind", "dataset", "--derived-from", raw, "--run", prep
+    )
 
     (src / "instructions").mkdir()
     (src / "instructions" / "instructions.jsonl").write_text(
@@ -96,28 +109,69 @@ def build_graph(capsys: Capsys, tmp: Path) -> Graph:
     )
     instructions, _ = _publish(capsys, src / "instructions", "instructions", "--kind", "dataset")
 
-    train = _run_file(tmp, "train", {
-        "kind": "train", "inputs": [clean], "code": {"repo": "https://github.com/example/trainer", "commit": "b" * 40},
-        "parameters": {"lr": 3e-4, "epochs": 3, "batch_size": 32}, "metrics": {"loss": 0.41, "ppl": float("inf")},
-        "started": "2025-03-02T08:00:00+01:00", "ended": "2025-03-02T20:00:00+01:00",
-    })  # fmt: skip
+    train = _run_file(
+        tmp,
+        "train",
+        {
+            "kind": "train",
+            "inputs": [clean],
+            "code": {"repo": "https://github.com/example/trainer", "commit": "b" * 40},
+            "parameters": {"lr": 3e-4, "epochs": 3, "batch_size": 32},
+            "metrics": {"loss": 0.41, "ppl": float("inf")},
+            "started": "2025-03-02T08:00:00+01:00",
+            "ended": "2025-03-02T20:00:00+01:00",
+        },
+    )
     base, train_run = _publish(capsys, _model(src / "base", 1), "base-model", "--kind", "model", "--run", train)
 
-    tune = _run_file(tmp, "tune", {"kind": "fine-tune", "parameters": {"lr": 1e-5, "lora_rank": 8},
-                                   "started": "2025-03-03T09:00:00Z", "ended": "2025-03-03T11:00:00Z"})  # fmt: skip
-    tuned_a, tune_run = _publish(capsys, _model(src / "a", 2), "tuned-a", "--derived-from", base,
-                                 "--derived-from", instructions, "--run", tune)  # fmt: skip
+    tune = _run_file(
+        tmp,
+        "tune",
+        {
+            "kind": "fine-tune",
+            "parameters": {"lr": 1e-5, "lora_rank": 8},
+            "started": "2025-03-03T09:00:00Z",
+            "ended": "2025-03-03T11:00:00Z",
+        },
+    )
+    tuned_a, tune_run = _publish(
+        capsys, _model(src / "a", 2), "tuned-a", "--derived-from", base, "--derived-from", instructions, "--run", tune
+    )
     tuned_b, _ = _publish(capsys, _model(src / "b", 3), "tuned-b", "--derived-from", base, "--derived-from", clean)
 
-    merge = _run_file(tmp, "merge", {"kind": "merge", "parameters": {"method": "ties", "weights": [0.5, 0.5]},
-                                     "code": {"repo": "https://github.com/example/merge", "commit": "v1.2"}})  # fmt: skip
-    merged, merge_run = _publish(capsys, _model(src / "merged", 4, width=256), "merged-model",
-                                 "--derived-from", tuned_a, "--derived-from", tuned_b, "--run", merge)  # fmt: skip
+    merge = _run_file(
+        tmp,
+        "merge",
+        {
+            "kind": "merge",
+            "parameters": {"method": "ties", "weights": [0.5, 0.5]},
+            "code": {"repo": "https://github.com/example/merge", "commit": "v1.2"},
+        },
+    )
+    merged, merge_run = _publish(
+        capsys,
+        _model(src / "merged", 4, width=256),
+        "merged-model",
+        "--derived-from",
+        tuned_a,
+        "--derived-from",
+        tuned_b,
+        "--run",
+        merge,
+    )
     runs = {"preprocess": prep_run, "train": train_run, "fine-tune": tune_run, "merge": merge_run}
     assert all(runs.values())
-    sources = {"raw-reviews": src / "raw", "clean-reviews": src / "clean", "instructions": src / "instructions",
-               "base-model": src / "base", "tuned-a": src / "a", "tuned-b": src / "b", "merged-model": src / "merged"}  # fmt: skip
-    return Graph(raw, clean, instructions, base, tuned_a, tuned_b, merged, runs, sources)  # type: ignore[arg-type]
+    sources = {
+        "raw-reviews": src / "raw",
+        "clean-reviews": src / "clean",
+        "instructions": src / "instructions",
+        "base-model": src / "base",
+        "tuned-a": src / "a",
+        "tuned-b": src / "b",
+        "merged-model": src / "merged",
+    }
+    run_cids = {kind: str(cid) for kind, cid in runs.items()}
+    return Graph(raw, clean, instructions, base, tuned_a, tuned_b, merged, run_cids, sources)
 
 
 def lineage_json(capsys: Capsys, cid: str, *args: str) -> dict[str, Any]:
@@ -142,29 +196,47 @@ def test_up_from_the_merged_model_reaches_every_ancestor_once(capsys: Capsys, gr
     ancestors = set(graph.artifacts.values()) | set(graph.runs.values())
     assert set(nodes) == ancestors and len(out["nodes"]) == len(ancestors) == 11
     assert out["root"] == graph.merged and out["direction"] == "up"
-    assert {nodes[c]["label"] for c in graph.runs.values()} == {"run:preprocess", "run:train", "run:fine-tune",
-                                                                 "run:merge"}  # fmt: skip
+    assert {nodes[c]["label"] for c in graph.runs.values()} == {
+        "run:preprocess",
+        "run:train",
+        "run:fine-tune",
+        "run:merge",
+    }
     assert all(n["signature_ok"] and n["publisher"].startswith("did:key:z6Mk") for n in out["nodes"])
     assert nodes[graph.merged]["depth"] == 0 and nodes[graph.base]["depth"] == 2
     assert nodes[graph.raw]["depth"] == 3  # the shortest way up: via tuned-b and clean-reviews
     r = graph.runs
     assert _edges(out) == {
-        (graph.merged, graph.tuned_a, "derived_from"), (graph.merged, graph.tuned_b, "derived_from"),
-        (graph.merged, r["merge"], "run"), (r["merge"], graph.tuned_a, "input"), (r["merge"], graph.tuned_b, "input"),
-        (graph.tuned_a, graph.base, "derived_from"), (graph.tuned_a, graph.instructions, "derived_from"),
-        (graph.tuned_a, r["fine-tune"], "run"), (r["fine-tune"], graph.base, "input"),
-        (r["fine-tune"], graph.instructions, "input"), (graph.tuned_b, graph.base, "derived_from"),
-        (graph.tuned_b, graph.clean, "derived_from"), (graph.base, r["train"], "run"),
-        (r["train"], graph.clean, "input"), (graph.clean, graph.raw, "derived_from"),
-        (graph.clean, r["preprocess"], "run"), (r["preprocess"], graph.raw, "input"),
-    }  # fmt: skip
+        (graph.merged, graph.tuned_a, "derived_from"),
+        (graph.merged, graph.tuned_b, "derived_from"),
+        (graph.merged, r["merge"], "run"),
+        (r["merge"], graph.tuned_a, "input"),
+        (r["merge"], graph.tuned_b, "input"),
+        (graph.tuned_a, graph.base, "derived_from"),
+        (graph.tuned_a, graph.instructions, "derived_from"),
+        (graph.tuned_a, r["fine-tune"], "run"),
+        (r["fine-tune"], graph.base, "input"),
+        (r["fine-tune"], graph.instructions, "input"),
+        (graph.tuned_b, graph.base, "derived_from"),
+        (graph.tuned_b, graph.clean, "derived_from"),
+        (graph.base, r["train"], "run"),
+        (r["train"], graph.clean, "input"),
+        (graph.clean, graph.raw, "derived_from"),
+        (graph.clean, r["preprocess"], "run"),
+        (r["preprocess"], graph.raw, "input"),
+    }
 
 
 def test_json_nodes_carry_manifest_and_run_fields(capsys: Capsys, graph: Graph) -> None:
     nodes = {n["cid"]: n for n in lineage_json(capsys, graph.base, "--up")["nodes"]}
     base, train = nodes[graph.base], nodes[graph.runs["train"]]
     assert (base["type"], base["kind"], base["name"], base["version"], base["label"]) == (
-        "artifact", "model", "base-model", "1", "base-model@1")  # fmt: skip
+        "artifact",
+        "model",
+        "base-model",
+        "1",
+        "base-model@1",
+    )
     assert base["bytes"] > 0 and base["profile"] == "native-v1"
     assert train["type"] == "run" and train["parameters"] == {"lr": 3e-4, "epochs": 3, "batch_size": 32}
     assert train["metrics"] == {"loss": 0.41, "ppl": "Infinity"}  # non-finite floats as DESIGN §2 stores them
@@ -241,3 +313,62 @@ def test_bad_lineage_requests(capsys: Capsys, graph: Graph) -> None:
     unknown = "bafyreigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
     result = cairn(capsys, "lineage", unknown)
     assert result.code == 1 and "not in this store" in result.err
+
+
+# -- scale: --down answers from the index's edges, not by scanning records ------------------------
+
+SCALE = 10_000
+
+
+def _synthetic_cids(count: int) -> list[str]:
+    from chunking.cid import CID, DAG_CBOR
+    from chunking.multihash import BLAKE3
+
+    return [str(CID.of(DAG_CBOR, BLAKE3, i.to_bytes(4, "big"))) for i in range(count)]
+
+
+def _index_only_home(home: Path, edges: list[tuple[str, str, str]]) -> Any:
+    """A home whose index holds ``edges`` (child, parent, relation) and whose store holds no
+    records, so every node but the shape is "missing": what is measured is the edge walk."""
+    from lineage.repo import Repo
+
+    repo = Repo.open(home)
+    with repo.index.db as db:
+        db.executemany("INSERT INTO edges (child, parent, relation) VALUES (?, ?, ?)", edges)
+    return repo
+
+
+@pytest.mark.parametrize("shape", ["fan-out", "chain"])
+def test_down_over_ten_thousand_indexed_artifacts(home: Path, shape: str) -> None:
+    import time
+
+    from chunking.cid import CID
+    from lineage.exports import render_tree
+    from lineage.graph import lineage
+
+    cids = _synthetic_cids(SCALE)
+    parents = [(i - 1) // 4 if shape == "fan-out" else i - 1 for i in range(SCALE)]
+    repo = _index_only_home(home, [(cids[i], cids[parents[i]], "derived_from") for i in range(1, SCALE)])
+    try:
+        started = time.perf_counter()
+        graph = lineage(repo, CID.parse(cids[0]), "down")
+        elapsed = time.perf_counter() - started
+        assert set(graph.nodes) == set(cids) and len(graph.edges) == SCALE - 1
+        assert {node.type for node in graph.nodes.values()} == {"missing"}
+        deepest = max(node.depth for node in graph.nodes.values())
+        assert deepest == (7 if shape == "fan-out" else SCALE - 1)  # 4-ary: 1 + 4 + ... + 4**6 < 10,000
+        shallow = lineage(repo, CID.parse(cids[0]), "down", depth=2)
+        assert len(shallow.nodes) == (1 + 4 + 16 if shape == "fan-out" else 3)
+        # A chain's outline is indented once per level: render 2,000 levels (past Python's
+        # recursion limit) rather than 10,000 (100 MB of indentation).
+        shown = graph if shape == "fan-out" else lineage(repo, CID.parse(cids[0]), "down", depth=2_000)
+        started = time.perf_counter()
+        tree = render_tree(shown)
+        rendered = time.perf_counter() - started
+        assert len(tree.splitlines()) == len(shown.nodes)
+        print(
+            f"\nlineage --down over {SCALE} indexed artifacts ({shape}): {elapsed:.3f} s; "
+            f"tree of {len(shown.nodes)} nodes rendered in {rendered:.3f} s"
+        )
+    finally:
+        repo.close()

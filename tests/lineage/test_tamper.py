@@ -89,7 +89,7 @@ def test_a_flipped_byte_in_an_ancestors_signature(capsys: Capsys, home: Path, gr
     sig = dagcbor.decode(data)["sig"]
     _flip(home, run, data.index(sig) + 17)
     result = _verify_fails_naming(capsys, graph.merged, run, "corrupt")
-    assert "run train" in result.err
+    assert "(run of artifact base-model@1)" in result.err  # unreadable, so named by how it was reached
 
 
 def test_a_record_with_a_wrong_signature_fails_even_when_its_signer_is_trusted(
@@ -113,7 +113,11 @@ def test_a_record_with_a_wrong_signature_fails_even_when_its_signer_is_trusted(
     direct = cairn(capsys, "verify", str(forged), "--json").json()
     [signer] = direct["signers"]
     assert (signer["record"], signer["publisher"], signer["valid"], signer["trusted"]) == (
-        str(forged), key.did, False, True)  # fmt: skip
+        str(forged),
+        key.did,
+        False,
+        True,
+    )
     assert not direct["ok"]
 
 
@@ -177,9 +181,10 @@ def test_require_trusted_fails_where_nothing_is_signed(capsys: Capsys, graph: Gr
 # -- bad lineage input: exit 2, nothing recorded -----------------------------------------------
 
 
-def _recorded(home: Path) -> tuple[int, int, int]:
+def _recorded(home: Path) -> tuple[int, ...]:
+    """What the index holds: artifacts, records and edges counted."""
     with sqlite3.connect(home / "index.sqlite") as db:
-        return tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("artifacts", "records", "edges"))  # type: ignore[return-value]
+        return tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("artifacts", "records", "edges"))
 
 
 def _refused(result: Result) -> None:
@@ -218,7 +223,7 @@ def test_an_unknown_derived_from_records_nothing(capsys: Capsys, home: Path, gra
     for parent in (unknown, graph.runs["train"], "bafy-not-a-cid"):
         result = cairn(capsys, "publish", graph.sources["tuned-b"], "--name", "x", "--derived-from", parent)
         _refused(result)
-        assert parent in result.err or "CID" in result.err
+        assert parent in result.err
     assert _recorded(home) == before
     assert cairn(capsys, "ls", "--json").json() and "x" not in {a["name"] for a in cairn(capsys, "ls", "--json").json()}
 

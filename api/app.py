@@ -1,0 +1,79 @@
+"""The application factory and the job worker that runs beside it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import artifacts, blocks, errors, ops
+from api.deps import ServerConfig
+from cairn import __version__
+from lineage.jobs import Jobs
+from lineage.repo import Repo
+
+
+class JobWorker:
+    """Runs queued jobs one at a time on a background thread with its own Repo."""
+
+    def __init__(self, config: ServerConfig, idle_seconds: float = 0.2) -> None:
+        self.config = config
+        self.idle = idle_seconds
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="cairn-jobs", daemon=True)
+
+    def start(self) -> None:
+        repo = Repo(self.config.settings)
+        try:
+            Jobs(repo.index).requeue_interrupted()
+        finally:
+            repo.close()
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=30)
+
+    def _run(self) -> None:
+        repo = Repo(self.config.settings)
+        jobs = Jobs(repo.index)
+        try:
+            while not self.stop_event.is_set():
+                if jobs.run_one(repo) is None:
+                    self.stop_event.wait(self.idle)
+        finally:
+            repo.close()
+
+
+def create_app(config: ServerConfig, run_jobs: bool = True) -> FastAPI:
+    worker = JobWorker(config) if run_jobs else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if worker:
+            worker.start()
+        yield
+        if worker:
+            worker.stop()
+
+    app = FastAPI(
+        title="Cairn",
+        version=__version__,
+        lifespan=lifespan,
+        description="Content-addressed storage for ML models and datasets: REST v1 and a trustless gateway.",
+    )
+    app.state.config = config
+    errors.install(app)
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "HEAD"],
+            allow_headers=["Authorization", "Range", "If-None-Match"],
+        )
+    for router in (artifacts.router, blocks.router, ops.router):
+        app.include_router(router)
+    return app

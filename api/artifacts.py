@@ -1,0 +1,238 @@
+"""REST v1 artifacts: list, show, manifest, files (with Range and ETag), publish by upload."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Header, Request, UploadFile
+from fastapi.responses import Response, StreamingResponse
+
+from api.deps import Caller, ReaderDep, RepoDep, WriterDep, server_config
+from api.errors import ERROR_RESPONSES, ApiError
+from api.models import ArtifactDetail, ArtifactSummary, FileEntry, PublishResponse
+from api.ranges import etag_matches, parse_range
+from chunking.cid import CID
+from lineage.index import ArtifactRow
+from lineage.pull import list_files
+from lineage.records import Manifest
+from lineage.repo import Repo
+from lineage.resolve import open_target, resolve
+from storage.unixfs_read import FileRef, iter_range, safe_name
+
+router = APIRouter(prefix="/v1", tags=["artifacts"], responses=ERROR_RESPONSES)
+
+
+def _summary(row: ArtifactRow) -> ArtifactSummary:
+    return ArtifactSummary(
+        cid=row.cid,
+        name=row.name,
+        version=row.version,
+        kind=row.kind,
+        bytes=row.bytes,
+        file_count=row.file_count,
+        publisher=row.publisher,
+        access=row.access,
+        profile=row.profile,
+    )
+
+
+def _visible(manifest: Manifest | None, caller: Caller) -> None:
+    """Private artifacts exist only for callers holding a read token."""
+    if manifest is not None and manifest.access == "private" and not caller.can("read"):
+        raise ApiError(404, "not_found", f"no artifact {manifest.cid} here (private artifacts need a read token)")
+
+
+@router.get("/artifacts", response_model=list[ArtifactSummary])
+def list_artifacts(repo: RepoDep, caller: ReaderDep) -> list[ArtifactSummary]:
+    rows = repo.index.artifacts()
+    return [_summary(r) for r in rows if r.access == "public" or caller.can("read")]
+
+
+def _manifest_for(repo: Repo, ref: str, caller: Caller) -> Manifest:
+    target = open_target(repo.store, resolve(repo, ref))
+    if target.manifest is None:
+        raise ApiError(404, "not_found", f"{ref} is not an artifact manifest")
+    _visible(target.manifest, caller)
+    return target.manifest
+
+
+@router.get("/artifacts/{ref}", response_model=ArtifactDetail)
+def show_artifact(ref: str, repo: RepoDep, caller: ReaderDep) -> ArtifactDetail:
+    """An artifact by CID, ``name`` (newest) or ``name@version``."""
+    m = _manifest_for(repo, ref, caller)
+    files, _ = list_files(repo.store, m.content)
+    return ArtifactDetail(
+        cid=str(m.cid),
+        name=m.name,
+        version=m.version,
+        kind=m.kind,
+        bytes=m.bytes,
+        file_count=m.file_count,
+        publisher=m.publisher,
+        access=m.access,
+        profile=m.profile,
+        content=str(m.content),
+        license=m.license,
+        derived_from=[str(c) for c in m.derived_from],
+        run=str(m.run) if m.run else None,
+        files=[FileEntry(path=f.path, cid=str(f.cid), size=f.size) for f in files],
+    )
+
+
+@router.get("/artifacts/{ref}/manifest", response_model=dict[str, Any])
+def manifest_json(ref: str, repo: RepoDep, caller: ReaderDep) -> dict[str, Any]:
+    """The signed manifest record as DAG-JSON-style JSON (links as ``{"/": cid}``, bytes base64)."""
+    m = _manifest_for(repo, ref, caller)
+    from lineage.records import decode_record
+
+    body: dict[str, Any] = _dag_json(decode_record(m.cid, repo.store.get(m.cid)).body)
+    return body
+
+
+def _dag_json(value: Any) -> Any:
+    import base64
+
+    if isinstance(value, CID):
+        return {"/": str(value)}
+    if isinstance(value, bytes):
+        return {"/": {"bytes": base64.b64encode(value).decode().rstrip("=")}}
+    if isinstance(value, dict):
+        return {k: _dag_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dag_json(v) for v in value]
+    return value
+
+
+def _find_file(repo: Repo, m: Manifest, path: str) -> FileRef:
+    for part in path.split("/"):
+        safe_name(part)
+    files, _ = list_files(repo.store, m.content)
+    for ref in files:
+        if ref.path == path:
+            return ref
+    raise ApiError(404, "not_found", f"{m.name} has no file {path!r}")
+
+
+@router.get(
+    "/artifacts/{ref}/files/{path:path}",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        206: {"description": "Partial content"},
+        304: {"description": "Not modified"},
+        416: {"description": "Range not satisfiable"},
+    },
+)
+def get_file(
+    ref: str,
+    path: str,
+    repo: RepoDep,
+    caller: ReaderDep,
+    range_: Annotated[str | None, Header(alias="range")] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """A file of an artifact; ETag is the file's CID, ``Range`` gives 206."""
+    m = _manifest_for(repo, ref, caller)
+    file = _find_file(repo, m, path)
+    return file_response(repo, file.cid, file.size, range_, if_none_match)
+
+
+def file_response(repo: Repo, cid: CID, size: int, range_header: str | None, if_none_match: str | None) -> Response:
+    etag = f'"{cid}"'
+    headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "public, max-age=29030400, immutable"}
+    if etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    wanted = parse_range(range_header, size)
+    if wanted is None:
+        body = iter_range(repo.store, cid, 0, size)
+        return StreamingResponse(
+            body, media_type="application/octet-stream", headers={**headers, "Content-Length": str(size)}
+        )
+    headers |= {"Content-Range": f"bytes {wanted.start}-{wanted.end - 1}/{size}", "Content-Length": str(wanted.length)}
+    return StreamingResponse(
+        iter_range(repo.store, cid, wanted.start, wanted.end),
+        status_code=206,
+        media_type="application/octet-stream",
+        headers=headers,
+    )
+
+
+@router.post("/artifacts", response_model=PublishResponse, status_code=201)
+def publish_upload(
+    request: Request,
+    repo: RepoDep,
+    _: WriterDep,
+    files: Annotated[list[UploadFile], Form(description="Files; each filename is its path in the artifact")],
+    name: Annotated[str, Form()],
+    version: Annotated[str | None, Form()] = None,
+    kind: Annotated[str | None, Form()] = None,
+    license: Annotated[str | None, Form()] = None,
+    private: Annotated[bool, Form()] = False,
+    profile: Annotated[str, Form()] = "native-v1",
+    derived_from: Annotated[list[str] | None, Form()] = None,
+) -> PublishResponse:
+    """Publish uploaded files (streamed to disk, never held in memory) as one artifact."""
+    from lineage.publish import PublishOptions, publish
+
+    _check_size(request)
+    staging = Path(tempfile.mkdtemp(prefix="upload-", dir=_tmp_dir(repo)))
+    try:
+        folder = staging / "artifact"
+        folder.mkdir()
+        for upload in files:
+            _save(upload, folder, server_config(request).max_upload_bytes)
+        options = PublishOptions(
+            name=name,
+            version=version,
+            kind=kind,
+            license=license,
+            private=private,
+            profile=profile,
+            derived_from=tuple(CID.parse(c) for c in derived_from or []),
+        )
+        result = publish(repo, [folder], options)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return PublishResponse(
+        cid=str(result.cid),
+        name=result.name,
+        version=result.version,
+        kind=result.kind,
+        files=[FileEntry(path=f.path, cid=str(f.cid), size=f.size) for f in result.files],
+        bytes_total=result.bytes_total,
+        bytes_new=result.bytes_new,
+    )
+
+
+def _tmp_dir(repo: Repo) -> Path:
+    path = repo.home / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _check_size(request: Request) -> None:
+    declared = request.headers.get("content-length")
+    limit = server_config(request).max_upload_bytes
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "too_large", f"uploads are limited to {limit} bytes")
+
+
+def _save(upload: UploadFile, folder: Path, limit: int) -> None:
+    rel = upload.filename or ""
+    parts = rel.split("/")
+    for part in parts:
+        safe_name(part)
+    dest = folder.joinpath(*parts)
+    if dest.exists():
+        raise ApiError(400, "bad_request", f"two uploads are both named {rel!r}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "wb") as out:
+        copied = 0
+        for chunk in iter(lambda: upload.file.read(1 << 20), b""):
+            copied += len(chunk)
+            if copied > limit:
+                raise ApiError(413, "too_large", f"uploads are limited to {limit} bytes")
+            out.write(chunk)

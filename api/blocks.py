@@ -1,0 +1,160 @@
+"""REST v1 blocks and CARs: what other Cairn nodes (and any IPFS-minded client) move around.
+
+Every byte accepted is checked against its CID before it is stored; every byte served was
+checked by the store on its way out.
+"""
+
+from __future__ import annotations
+
+import queue
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
+
+from api.deps import ReaderDep, RepoDep, WriterDep, server_config
+from api.errors import ERROR_RESPONSES, ApiError
+from api.models import BlockPutResponse, CarImportResponse, MissingRequest, MissingResponse
+from cairn.settings import Settings
+from chunking.car import MAX_SECTION
+from chunking.cid import CID
+from lineage.carfile import export_car
+from lineage.repo import Repo
+
+T = TypeVar("T")
+
+router = APIRouter(prefix="/v1", tags=["blocks"], responses=ERROR_RESPONSES)
+RAW_TYPE = "application/vnd.ipld.raw"
+CAR_TYPE = "application/vnd.ipld.car"
+
+
+def parse_cid(text: str) -> CID:
+    return CID.parse(text)  # BadInput -> 400 through the error table
+
+
+@router.get("/blocks/{cid}", response_class=Response, responses={200: {"content": {RAW_TYPE: {}}}})
+def get_block(cid: str, repo: RepoDep, _: ReaderDep) -> Response:
+    parsed = parse_cid(cid)
+    return Response(repo.store.get(parsed), media_type=RAW_TYPE, headers={"ETag": f'"{parsed}.raw"'})
+
+
+@router.head("/blocks/{cid}", response_class=Response)
+def head_block(cid: str, repo: RepoDep, _: ReaderDep) -> Response:
+    parsed = parse_cid(cid)
+    if not repo.store.has(parsed):
+        return Response(status_code=404)
+    return Response(media_type=RAW_TYPE, headers={"ETag": f'"{parsed}.raw"'})
+
+
+@router.put(
+    "/blocks/{cid}",
+    response_model=BlockPutResponse,
+    openapi_extra={"requestBody": {"content": {RAW_TYPE: {"schema": {"type": "string", "format": "binary"}}}}},
+)
+async def put_block(cid: str, request: Request, _: WriterDep) -> BlockPutResponse:
+    """Store one block; 401 before the body is read without a write token, 400 if the bytes do not match."""
+    parsed = parse_cid(cid)
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_SECTION:
+            raise ApiError(413, "too_large", "a block is at most 1 MiB")
+    if not parsed.matches(bytes(data)):
+        raise ApiError(400, "cid_mismatch", f"the body does not hash to {parsed}")
+    settings = server_config(request).settings
+    new = await run_in_threadpool(_with_repo, settings, lambda repo: repo.store.put(parsed, bytes(data)))
+    return BlockPutResponse(cid=str(parsed), new=new)
+
+
+def _with_repo(settings: Settings, work: Callable[[Repo], T]) -> T:
+    """Run ``work`` on a Repo opened and closed in the calling (worker) thread."""
+    repo = Repo(settings)
+    try:
+        return work(repo)
+    finally:
+        repo.close()
+
+
+@router.post("/blocks/missing", response_model=MissingResponse)
+def missing_blocks(body: MissingRequest, repo: RepoDep, _: ReaderDep) -> MissingResponse:
+    """Which of these blocks this node lacks: a peer sends only those."""
+    return MissingResponse(missing=[c for c in body.cids if not repo.store.has(parse_cid(c))])
+
+
+@router.get("/car/{cid}", response_class=StreamingResponse, responses={200: {"content": {CAR_TYPE: {}}}})
+def export(
+    cid: str, repo: RepoDep, _: ReaderDep, with_ancestors: Annotated[bool, Query()] = False
+) -> StreamingResponse:
+    """An artifact (record, content, run record; ancestors on request) as a CAR v1 stream."""
+    parsed = parse_cid(cid)
+    repo.store.get(parsed)  # 404 now rather than a broken stream later
+    return StreamingResponse(_car_stream(repo, parsed, with_ancestors), media_type=CAR_TYPE)
+
+
+class _QueueWriter:
+    """A file-like that hands written bytes to a queue, so a CAR is streamed as it is built."""
+
+    def __init__(self, out: queue.Queue[bytes | None]) -> None:
+        self.out = out
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.out.put(bytes(data))
+        return len(data)
+
+
+def _car_stream(repo: Repo, cid: CID, with_ancestors: bool) -> Iterator[bytes]:
+    out: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
+    # The producer needs its own Repo: SQLite connections stay in the thread that made them.
+    worker_repo = Repo(repo.settings)
+
+    def produce() -> None:
+        try:
+            export_car(worker_repo.store, cid, _QueueWriter(out), with_ancestors)
+        finally:
+            out.put(None)
+            worker_repo.close()
+
+    threading.Thread(target=produce, daemon=True).start()
+    while (chunk := out.get()) is not None:
+        yield chunk
+
+
+@router.post(
+    "/car",
+    response_model=CarImportResponse,
+    status_code=201,
+    openapi_extra={"requestBody": {"content": {CAR_TYPE: {"schema": {"type": "string", "format": "binary"}}}}},
+)
+async def import_car_upload(request: Request, _: WriterDep) -> CarImportResponse:
+    """Import a CAR stream: spooled to disk as it arrives, every block verified, roots visible only when whole.
+
+    A client that disconnects mid-upload leaves only the spool file, which is removed.
+    """
+    from lineage.carfile import import_car_stream
+
+    config = server_config(request)
+    with tempfile.TemporaryFile(dir=_tmp_dir(config.settings)) as spool:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > config.max_upload_bytes:
+                raise ApiError(413, "too_large", f"uploads are limited to {config.max_upload_bytes} bytes")
+            spool.write(chunk)
+        spool.seek(0)
+        result = await run_in_threadpool(_with_repo, config.settings, lambda repo: import_car_stream(repo, spool))
+    return CarImportResponse(
+        roots=[str(r) for r in result.roots],
+        blocks=result.blocks,
+        blocks_new=result.blocks_new,
+        artifacts=[str(a) for a in result.artifacts],
+    )
+
+
+def _tmp_dir(settings: Settings) -> str:
+    path = settings.home / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)

@@ -1,0 +1,88 @@
+"""What every route needs: this thread's view of the home, the server's settings, and auth.
+
+SQLite connections are not shared between threads, so each worker thread opens its own
+``Repo`` on first use and keeps it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.errors import ApiError
+from cairn.settings import Settings
+from lineage.repo import Repo
+from lineage.tokens import allows, token_scope
+
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    settings: Settings
+    public_reads: bool = True  # reads of public artifacts without a token
+    max_upload_bytes: int = 64 << 30
+    cors_origins: tuple[str, ...] = ()
+
+
+def server_config(request: Request) -> ServerConfig:
+    config: ServerConfig = request.app.state.config
+    return config
+
+
+def get_repo(request: Request) -> Repo:
+    config = server_config(request)
+    repos: dict[str, Repo] = getattr(_local, "repos", None) or {}
+    _local.repos = repos
+    key = str(config.settings.home)
+    if key not in repos:
+        repos[key] = Repo(config.settings)
+    return repos[key]
+
+
+RepoDep = Annotated[Repo, Depends(get_repo)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    scope: str | None  # None: no (valid) token
+
+    def can(self, needed: str) -> bool:
+        return allows(self.scope, needed)
+
+
+def get_caller(repo: RepoDep, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    if authorization is None:
+        return Caller(None)
+    kind, _, token = authorization.partition(" ")
+    if kind.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "use 'Authorization: Bearer <token>'")
+    scope = token_scope(repo.index, token.strip())
+    if scope is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked token")
+    return Caller(scope)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require_write(caller: CallerDep) -> Caller:
+    """Checked before the body is read: a write without a token never uploads a byte."""
+    if caller.scope is None:
+        raise ApiError(401, "unauthorized", "this needs a write token")
+    if not caller.can("write"):
+        raise ApiError(403, "forbidden", "this token cannot write")
+    return caller
+
+
+def require_read(request: Request, caller: CallerDep) -> Caller:
+    if not server_config(request).public_reads and not caller.can("read"):
+        raise ApiError(401, "unauthorized", "this server needs a read token for reads")
+    return caller
+
+
+WriterDep = Annotated[Caller, Depends(require_write)]
+ReaderDep = Annotated[Caller, Depends(require_read)]

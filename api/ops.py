@@ -1,0 +1,107 @@
+"""REST v1 operations: health, version, lineage, verify, pins as jobs, job status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse, Response
+
+from api.deps import ReaderDep, RepoDep, WriterDep
+from api.errors import ERROR_RESPONSES, ApiError
+from api.models import Health, Job, PinEntry, PinRequest, SignerModel, VerifyResponse, Version
+from cairn import __version__
+from lineage.jobs import JobRow, Jobs
+from lineage.resolve import resolve
+
+router = APIRouter(prefix="/v1", tags=["operations"], responses=ERROR_RESPONSES)
+Format = Literal["json", "tree", "dot", "prov-json", "openlineage", "in-toto"]
+
+
+@router.get("/health", response_model=Health)
+def health() -> Health:
+    return Health()
+
+
+@router.get("/version", response_model=Version)
+def version() -> Version:
+    return Version(version=__version__)
+
+
+@router.get(
+    "/lineage/{ref}",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"application/json": {}, "text/plain": {}}}},
+)
+def lineage(
+    ref: str,
+    repo: RepoDep,
+    _: ReaderDep,
+    direction: Annotated[Literal["up", "down"], Query()] = "up",
+    depth: Annotated[int | None, Query(ge=0, le=1000)] = None,
+    format: Annotated[Format, Query()] = "json",
+) -> Response:
+    """Ancestors (``up``) or descendants (``down``) in any export format of `cairn lineage`."""
+    from lineage.exports import renderer
+    from lineage.graph import lineage as build
+
+    graph = build(repo, resolve(repo, ref), direction, depth)
+    text = renderer(format)(graph, repo)
+    media = "text/plain" if format in ("tree", "dot") else "application/json"
+    return Response(text, media_type=media)
+
+
+@router.get("/verify/{ref}", response_model=VerifyResponse)
+def verify(ref: str, repo: RepoDep, _: ReaderDep) -> VerifyResponse:
+    """Re-hash every block, check every record, signature and ancestor."""
+    from lineage.verify import verify as do_verify
+
+    report = do_verify(repo.store, resolve(repo, ref))
+    signers = [
+        SignerModel(record=str(s.record), publisher=s.publisher, valid=s.valid, trusted=getattr(s, "trusted", None))
+        for s in report.signers
+    ]
+    return VerifyResponse(
+        cid=str(report.cid),
+        ok=report.ok,
+        blocks_checked=report.blocks_checked,
+        bytes_checked=report.bytes_checked,
+        failures=report.failures,
+        signers=signers,
+        anchor=report.anchor_state,
+    )
+
+
+def _job(row: JobRow) -> Job:
+    return Job.model_validate(
+        {"id": row.id, "kind": row.kind, "state": row.state, "args": row.args, "result": row.result, "error": row.error}
+    )
+
+
+@router.post("/pins", response_model=Job, status_code=202)
+def create_pin(body: PinRequest, repo: RepoDep, _: WriterDep) -> Job:
+    """Queue a pin job; poll ``/v1/jobs/{id}``. A restarted server resumes queued and running jobs."""
+    from lineage.pin import check_public
+
+    cid = resolve(repo, body.cid)
+    repo.store.get(cid)
+    check_public(repo, cid)
+    return _job(
+        Jobs(repo.index).submit("pin", {"cid": str(cid), "remote": body.remote, "with_ancestors": body.with_ancestors})
+    )
+
+
+@router.get("/pins", response_model=list[PinEntry])
+def list_pins(repo: RepoDep, _: ReaderDep) -> list[PinEntry]:
+    return [
+        PinEntry(cid=p.cid, remote=p.remote, state=p.state, blocks_sent=p.blocks_sent, bytes_sent=p.bytes_sent)
+        for p in repo.index.pins()
+    ]
+
+
+@router.get("/jobs/{job_id}", response_model=Job)
+def get_job(job_id: str, repo: RepoDep, _: ReaderDep) -> Job:
+    row = Jobs(repo.index).get(job_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"no job {job_id}")
+    return _job(row)

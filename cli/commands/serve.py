@@ -1,0 +1,97 @@
+"""`cairn serve` and `cairn token`: run the API, and manage who may use it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.options import HomeOption, JsonOption
+from cli.output import emit_json
+
+token_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(token_app, name="token")
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to bind.")] = 8080,
+    private_reads: Annotated[
+        bool, typer.Option("--private-reads", help="Require a read token for every read.")
+    ] = False,
+    max_upload: Annotated[int, typer.Option("--max-upload-bytes", help="Largest accepted upload.")] = 64 << 30,
+    cors: Annotated[
+        list[str] | None, typer.Option("--cors-origin", help="Allowed browser origin (repeatable).")
+    ] = None,
+    timeout: Annotated[int, typer.Option("--timeout", help="Seconds an idle connection is kept.")] = 30,
+    home: HomeOption = None,
+) -> None:
+    """Serve REST v1 and the trustless gateway over this home.
+
+    Example: cairn serve --port 8080 (writes need `cairn token new --scope write`)
+    """
+    import uvicorn
+
+    from api.app import create_app
+    from api.deps import ServerConfig
+    from cairn.settings import load_settings
+
+    config = ServerConfig(
+        load_settings(home), public_reads=not private_reads, max_upload_bytes=max_upload, cors_origins=tuple(cors or ())
+    )
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_keep_alive=timeout,
+        h11_max_incomplete_event_size=64 * 1024,
+    )
+
+
+@token_app.command("new")
+def token_new(
+    scope: Annotated[str, typer.Option("--scope", help="read, write or admin.")] = "read",
+    json_out: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Create a token and print it once, alone on the last line."""
+    from lineage.repo import Repo
+    from lineage.tokens import new_token
+
+    token, info = new_token(Repo.open(home).index, scope)
+    if json_out:
+        emit_json({"id": info.id, "scope": info.scope, "token": token})
+        return
+    print(f"token {info.id} ({info.scope}); it is shown only now:", flush=True)
+    print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[str, typer.Argument(metavar="ID")], home: HomeOption = None) -> None:
+    """Revoke a token by its id."""
+    from lineage.repo import Repo
+    from lineage.tokens import revoke_token
+
+    revoke_token(Repo.open(home).index, token_id)
+    print(f"revoked {token_id}")
+
+
+@token_app.command("list")
+def token_list(json_out: JsonOption = False, home: HomeOption = None) -> None:
+    """List tokens (ids and scopes; secrets are not stored)."""
+    from dataclasses import asdict
+
+    from lineage.repo import Repo
+    from lineage.tokens import list_tokens
+
+    tokens = list_tokens(Repo.open(home).index)
+    if json_out:
+        emit_json([asdict(t) for t in tokens])
+        return
+    for t in tokens:
+        print(f"{t.id}  {t.scope:5s}  {'revoked' if t.revoked_at else 'active'}")

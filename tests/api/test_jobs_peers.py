@@ -1,0 +1,105 @@
+"""Pin jobs over the API (resumed by a restarted server) and Cairn-to-Cairn transfers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lineage.jobs import Jobs
+from lineage.repo import Repo
+from tests.api.server import CairnServer, running_server
+from tests.cli.helpers import cairn
+from tests.data import small_model, write_safetensors
+from tests.services.kubo import KuboDaemon
+
+
+def _publish(capsys, tmp_path: Path, seed: int = 1) -> str:
+    folder = tmp_path / f"m{seed}"
+    write_safetensors(folder / "model.safetensors", small_model(seed=seed, layers=3))
+    result = cairn(capsys, "publish", folder)
+    assert result.code == 0, result.err
+    return result.last_line
+
+
+def _wait(server: CairnServer, job_id: str) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = httpx.get(f"{server.url}/v1/jobs/{job_id}").json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+@pytest.mark.kubo
+def test_pin_job_runs_and_a_restarted_server_resumes_interrupted_jobs(
+    capsys, home: Path, tmp_path: Path, kubo: KuboDaemon
+) -> None:
+    cid = _publish(capsys, tmp_path)
+    token = cairn(capsys, "token", "new", "--scope", "write").last_line
+    env = {"CAIRN_IPFS_API": kubo.api_url}
+    with running_server(home, env=env) as server:
+        job = httpx.post(f"{server.url}/v1/pins", json={"cid": cid}, headers={"Authorization": f"Bearer {token}"})
+        assert job.status_code == 202, job.text
+        done = _wait(server, job.json()["id"])
+        assert done["state"] == "done" and done["result"]["blocks_sent"] > 0
+        assert [p["state"] for p in httpx.get(f"{server.url}/v1/pins").json()] == ["pinned"]
+    # A server that died mid-job left it "running"; the next one runs it again.
+    repo = Repo.open(home)
+    second = _publish(capsys, tmp_path, seed=2)
+    stuck = Jobs(repo.index).submit("pin", {"cid": second, "remote": "ipfs"})
+    assert Jobs(repo.index).claim_next() is not None  # now "running", as a crash would leave it
+    repo.close()
+    with running_server(home, env=env) as server:
+        resumed = _wait(server, stuck.id)
+        assert resumed["state"] == "done"
+    assert second in kubo.ipfs_text("pin", "ls", "--type=recursive")
+
+
+def test_pull_from_and_pin_to_a_peer_server(capsys, home: Path, tmp_path: Path, monkeypatch) -> None:
+    cid = _publish(capsys, tmp_path)
+    peer_home = tmp_path / "peer"
+    with running_server(peer_home) as peer:
+        peer_token = cairn(capsys, "token", "new", "--scope", "write", "--home", str(peer_home)).last_line
+        monkeypatch.setenv("CAIRN_API_TOKEN", peer_token)
+        first = cairn(capsys, "pin", cid, "--to", peer.url, "--json")
+        assert first.code == 0, first.err
+        assert first.json()["blocks_sent"] > 0
+        again = cairn(capsys, "pin", cid, "--to", peer.url, "--json").json()
+        assert again["blocks_sent"] == 0
+        assert httpx.get(f"{peer.url}/v1/verify/{cid}").json()["ok"]
+        monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+        pulled = cairn(capsys, "pull", cid, "--from", peer.url, "-o", tmp_path / "out")
+        assert pulled.code == 0, pulled.err
+        original = (tmp_path / "m1" / "model.safetensors").read_bytes()
+        assert (tmp_path / "out" / "model.safetensors").read_bytes() == original
+        assert cairn(capsys, "verify", cid).code == 0
+
+
+def test_a_lying_peer_is_caught(capsys, home: Path, tmp_path: Path, monkeypatch) -> None:
+    """A fake is allowed only to inject a fault a real server cannot produce: wrong bytes."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Liar(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"not the block you asked for")
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    cid = _publish(capsys, tmp_path)
+    liar = HTTPServer(("127.0.0.1", 0), Liar)
+    threading.Thread(target=liar.serve_forever, daemon=True).start()
+    monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+    try:
+        result = cairn(capsys, "pull", cid, "--from", f"http://127.0.0.1:{liar.server_port}", "-o", tmp_path / "out")
+    finally:
+        liar.shutdown()
+    assert result.code == 1 and "do not match" in result.err
+    assert not (tmp_path / "out").exists()
