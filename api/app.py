@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from starlette.routing import Match
 
 from api import artifacts, blocks, errors, ops
 from api.deps import ServerConfig
@@ -76,4 +78,22 @@ def create_app(config: ServerConfig, run_jobs: bool = True) -> FastAPI:
         )
     for router in (artifacts.router, blocks.router, ops.router):
         app.include_router(router)
+    _advertise_allowed_methods(app)
     return app
+
+
+def _advertise_allowed_methods(app: FastAPI) -> None:
+    """A 405 names every method the path supports (RFC 9110 §15.5.6), not just the first route's."""
+
+    @app.middleware("http")
+    async def allow_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if response.status_code == 405:
+            methods = {
+                method
+                for route in app.routes
+                if isinstance(route, APIRoute) and route.matches(request.scope)[0] != Match.NONE
+                for method in route.methods or ()
+            }
+            response.headers["Allow"] = ", ".join(sorted(methods))
+        return response

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Header, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
 from api.deps import Caller, ReaderDep, RepoDep, WriterDep, server_config
@@ -165,7 +165,7 @@ def publish_upload(
     request: Request,
     repo: RepoDep,
     _: WriterDep,
-    files: Annotated[list[UploadFile], Form(description="Files; each filename is its path in the artifact")],
+    files: Annotated[list[UploadFile], File(description="Files; each filename is its path in the artifact")],
     name: Annotated[str, Form()],
     version: Annotated[str | None, Form()] = None,
     kind: Annotated[str | None, Form()] = None,

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
@@ -32,30 +32,39 @@ RAW_TYPE = "application/vnd.ipld.raw"
 CAR_TYPE = "application/vnd.ipld.car"
 
 
+# Documents what a CID looks like, so schema-driven clients (and fuzzers) know "0" is not one;
+# the real check is CID.parse, which answers 400 for anything malformed.
+CID_PATTERN = r"^(b[a-z2-7]{20,120}|B[A-Z2-7]{20,120}|Qm[1-9A-HJ-NP-Za-km-z]{44}|z[1-9A-HJ-NP-Za-km-z]{20,120})$"
+CidPath = Annotated[str, Path(pattern=CID_PATTERN, description="A CID (v1 base32, or v0)")]
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
 def parse_cid(text: str) -> CID:
     return CID.parse(text)  # BadInput -> 400 through the error table
 
 
 @router.get("/blocks/{cid}", response_class=Response, responses={200: {"content": {RAW_TYPE: {}}}})
-def get_block(cid: str, repo: RepoDep, _: ReaderDep) -> Response:
+def get_block(cid: CidPath, repo: RepoDep, _: ReaderDep) -> Response:
     parsed = parse_cid(cid)
     return Response(repo.store.get(parsed), media_type=RAW_TYPE, headers={"ETag": f'"{parsed}.raw"'})
 
 
 @router.head("/blocks/{cid}", response_class=Response)
-def head_block(cid: str, repo: RepoDep, _: ReaderDep) -> Response:
+def head_block(cid: CidPath, repo: RepoDep, _: ReaderDep) -> Response:
     parsed = parse_cid(cid)
     if not repo.store.has(parsed):
-        return Response(status_code=404)
+        return Response(status_code=404, media_type="application/json")
     return Response(media_type=RAW_TYPE, headers={"ETag": f'"{parsed}.raw"'})
 
 
 @router.put(
     "/blocks/{cid}",
     response_model=BlockPutResponse,
-    openapi_extra={"requestBody": {"content": {RAW_TYPE: {"schema": {"type": "string", "format": "binary"}}}}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {RAW_TYPE: BINARY, "application/octet-stream": BINARY}}
+    },
 )
-async def put_block(cid: str, request: Request, _: WriterDep) -> BlockPutResponse:
+async def put_block(cid: CidPath, request: Request, _: WriterDep) -> BlockPutResponse:
     """Store one block; 401 before the body is read without a write token, 400 if the bytes do not match."""
     parsed = parse_cid(cid)
     data = bytearray()
@@ -79,7 +88,7 @@ def _with_repo(settings: Settings, work: Callable[[Repo], T]) -> T:
         repo.close()
 
 
-@router.post("/blocks/missing", response_model=MissingResponse)
+@router.post("/missing", response_model=MissingResponse)
 def missing_blocks(body: MissingRequest, repo: RepoDep, _: ReaderDep) -> MissingResponse:
     """Which of these blocks this node lacks: a peer sends only those."""
     return MissingResponse(missing=[c for c in body.cids if not repo.store.has(parse_cid(c))])
@@ -87,7 +96,7 @@ def missing_blocks(body: MissingRequest, repo: RepoDep, _: ReaderDep) -> Missing
 
 @router.get("/car/{cid}", response_class=StreamingResponse, responses={200: {"content": {CAR_TYPE: {}}}})
 def export(
-    cid: str, repo: RepoDep, _: ReaderDep, with_ancestors: Annotated[bool, Query()] = False
+    cid: CidPath, repo: RepoDep, _: ReaderDep, with_ancestors: Annotated[bool, Query()] = False
 ) -> StreamingResponse:
     """An artifact (record, content, run record; ancestors on request) as a CAR v1 stream."""
     parsed = parse_cid(cid)
@@ -127,7 +136,9 @@ def _car_stream(repo: Repo, cid: CID, with_ancestors: bool) -> Iterator[bytes]:
     "/car",
     response_model=CarImportResponse,
     status_code=201,
-    openapi_extra={"requestBody": {"content": {CAR_TYPE: {"schema": {"type": "string", "format": "binary"}}}}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {CAR_TYPE: BINARY, "application/octet-stream": BINARY}}
+    },
 )
 async def import_car_upload(request: Request, _: WriterDep) -> CarImportResponse:
     """Import a CAR stream: spooled to disk as it arrives, every block verified, roots visible only when whole.

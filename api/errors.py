@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cairn.errors import (
     BadInput,
@@ -69,13 +70,25 @@ def install(app: FastAPI) -> None:
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return _json(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}")
+        return _json(400, "bad_request", f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        headers = dict(exc.headers) if exc.headers else None
+        return _json(exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail), headers)
+
+
+def _error(description: str) -> dict[str, object]:
+    # Explicit JSON content: routes whose success is text or bytes still answer errors as JSON.
+    return {"model": ErrorBody, "description": description, "content": {"application/json": {}}}
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorBody, "description": "Bad input (malformed CID, unsafe path, unknown format)"},
-    401: {"model": ErrorBody, "description": "Missing or invalid token"},
-    403: {"model": ErrorBody, "description": "Token lacks the needed scope"},
-    404: {"model": ErrorBody, "description": "Not found in this store"},
-    422: {"model": ErrorBody, "description": "Invalid request, or bytes that do not match their CID"},
+    400: _error("Bad input (malformed CID, unsafe path, unknown format, invalid request)"),
+    401: _error("Missing or invalid token"),
+    403: _error("Token lacks the needed scope"),
+    404: _error("Not found in this store"),
+    413: _error("Upload larger than the server accepts"),
+    422: _error("Bytes that do not match their CID, or a record that fails its checks"),
 }

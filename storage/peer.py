@@ -60,7 +60,7 @@ class PeerStore:
         raise RemoteError("a Cairn server does not list its blocks")
 
     def missing(self, cids: list[CID]) -> list[CID]:
-        answer = self._request("POST", "/v1/blocks/missing", json={"cids": [str(c) for c in cids]})
+        answer = self._request("POST", "/v1/missing", json={"cids": [str(c) for c in cids]})
         return [CID.parse(text) for text in answer.json()["missing"]]
 
     def push_car(self, car: Iterable[bytes]) -> dict[str, object]:
