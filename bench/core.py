@@ -36,7 +36,7 @@ def settle() -> None:
     time.sleep(1.0)
 
 
-def best_of(repeat: int, run: Callable[[], None], before: Callable[[], None] = settle) -> float:
+def best_of(repeat: int, run: Callable[[], object], before: Callable[[], None] = settle) -> float:
     times = []
     for _ in range(repeat):
         before()
