@@ -5,11 +5,26 @@ from __future__ import annotations
 
 import sys
 
+INTERRUPTED = "cairn: error: interrupted; nothing half-written was made visible"
+
 
 def build_app() -> object:
     import typer
 
-    from cli.commands import anchor, car, catalog, content, demo, keys, lineage_cmd, maintenance, pins, serve, trust
+    from cli.commands import (
+        anchor,
+        car,
+        catalog,
+        content,
+        demo,
+        keys,
+        lineage_cmd,
+        maintenance,
+        pins,
+        serve,
+        trust,
+        wallet,
+    )
 
     app = typer.Typer(
         name="cairn",
@@ -30,6 +45,7 @@ def build_app() -> object:
     app.add_typer(anchor.app, name="anchor")
     app.add_typer(keys.app, name="key")
     app.add_typer(trust.app, name="trust")
+    app.add_typer(wallet.app, name="wallet")
     return app
 
 
@@ -46,9 +62,11 @@ def run(argv: list[str] | None = None) -> int:
     try:
         app(args=args, prog_name="cairn", standalone_mode=True)  # type: ignore[operator]
     except SystemExit as exc:  # Typer's way of returning; usage errors exit 2 with its message
+        if exc.code == 130:  # Typer turns Ctrl-C into a silent exit 130
+            print(INTERRUPTED, file=sys.stderr)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
-        print("cairn: error: interrupted; nothing half-written was made visible", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception as exc:  # the one place every error becomes one line
         return report(exc)

@@ -24,6 +24,7 @@ def progress_bar(description: str, total: int | None, enabled: bool) -> Iterator
     if not enabled or not sys.stderr.isatty():
         yield lambda _n: None
         return
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -33,7 +34,9 @@ def progress_bar(description: str, total: int | None, enabled: bool) -> Iterator
     )
 
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress("[progress.description]{task.description}", *columns, transient=True) as bar:
+    # Bars go to stderr, like every notice, so stdout keeps only the result.
+    console = Console(stderr=True)
+    with Progress("[progress.description]{task.description}", *columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
 

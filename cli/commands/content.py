@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.options import ForceOption, HomeOption, JsonOption
 from cli.commands.anchor import anchors_json, print_anchors
+from cli.options import ForceOption, HomeOption, JsonOption
 from cli.output import emit_json, human_bytes, notice, progress_bar
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""`cairn pin`, `unpin`, `pins`: keep artifacts on remotes (IPFS now; Arweave and peers next)."""
+"""`cairn pin`, `unpin`, `pins`: keep artifacts on remotes (IPFS, Arweave, Cairn servers)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import typer
 from cli.options import HomeOption, JsonOption
 from cli.output import emit_json, human_bytes, notice, progress_bar
 
-RemoteOption = Annotated[str, typer.Option("--to", help="ipfs (the node at CAIRN_IPFS_API) or a Cairn server URL.")]
+RemoteOption = Annotated[
+    str,
+    typer.Option("--to", help="ipfs (the node at CAIRN_IPFS_API), arweave (CAIRN_ARWEAVE_URL) or a Cairn server URL."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +32,9 @@ def pin(
 ) -> None:
     """Send an artifact's missing blocks to a remote and pin it there.
 
+    Arweave is permanent and paid: the command first says what becomes public forever, its
+    size and price, and asks unless --yes.
+
     Example: CAIRN_IPFS_API=http://127.0.0.1:5001 cairn pin my-model@1 --to ipfs
     """
     from lineage.pin import pin as do_pin
@@ -37,6 +43,10 @@ def pin(
 
     repo = Repo.open(home)
     cid = resolve(repo, ref)
+    if to == "arweave":
+        from cli.commands.arweave_pins import pin_to_arweave
+
+        return pin_to_arweave(repo, cid, with_ancestors, yes, json_out)
     with progress_bar("pinning", None, enabled=not json_out) as advance:
         result = do_pin(repo, cid, to, with_ancestors, advance)
     if json_out:
@@ -54,12 +64,14 @@ def unpin(
     from_: Annotated[str, typer.Option("--from", help="ipfs")],
     home: HomeOption = None,
 ) -> None:
-    """Remove the remote pins of an artifact (its blocks stay local)."""
+    """Remove the remote pins of an artifact (its blocks stay local). Arweave has no unpin."""
     from cairn.errors import BadInput
     from lineage.pin import unpin_from_ipfs
     from lineage.repo import Repo
     from lineage.resolve import resolve
 
+    if from_ == "arweave":
+        raise BadInput("Arweave is permanent: what was uploaded there can never be unpinned or deleted")
     if from_ != "ipfs":
         raise BadInput(f"unknown remote {from_!r} (use ipfs)")
     repo = Repo.open(home)
@@ -73,8 +85,16 @@ def pins(json_out: JsonOption = False, home: HomeOption = None) -> None:
 
     repo = Repo.open(home)
     rows = repo.index.pins() if repo.exists() else []
+    if any(row.remote == "arweave" for row in rows):  # Arweave: each transaction, pending or confirmed
+        from cli.commands.arweave_pins import print_transactions, transactions_json
+        from lineage.arweave_pin import refresh_arweave
+
+        refresh_arweave(repo, notice)
     if json_out:
-        emit_json([asdict(row) for row in rows])
+        emit_json([asdict(row) | ({"transactions": transactions_json(repo.index.arweave_txs(row.cid))}
+                                  if row.remote == "arweave" else {}) for row in rows])  # fmt: skip
         return
     for row in rows:
         print(f"{row.remote:8s} {row.state:8s} {human_bytes(row.bytes_sent):>10s} sent  {row.cid}")
+        if row.remote == "arweave":
+            print_transactions(repo.index.arweave_txs(row.cid))
