@@ -22,6 +22,7 @@ def build_app() -> object:
         maintenance,
         pins,
         serve,
+        tensor,
         trust,
         wallet,
     )
@@ -40,6 +41,7 @@ def build_app() -> object:
     lineage_cmd.register(app)
     pins.register(app)
     serve.register(app)
+    tensor.register(app)
     app.command("demo")(demo.demo)
     app.add_typer(car.app, name="car")
     app.add_typer(anchor.app, name="anchor")

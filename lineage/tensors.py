@@ -1,0 +1,72 @@
+"""One tensor of a published safetensors model, without fetching the rest.
+
+The manifest's ``files_meta`` lists every tensor's dtype, shape and byte range, and the UnixFS
+file tree lists its blocks' sizes, so exactly the blocks holding that range are read (from the
+local store, or fetched from a remote and verified first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cairn.errors import BadInput, NotFound, UnsupportedFormat
+from chunking.cid import CID
+from lineage.files_meta import read_files_meta
+from lineage.resolve import open_target
+from storage.blockstore import BlockStore
+from storage.unixfs_read import iter_range
+
+# safetensors dtypes numpy can hold as they are; BF16 and F8 come back as raw unsigned ints.
+_NUMPY_DTYPES = {
+    "BOOL": np.bool_, "U8": np.uint8, "I8": np.int8, "I16": np.int16, "U16": np.uint16, "F16": np.float16,
+    "I32": np.int32, "U32": np.uint32, "F32": np.float32, "I64": np.int64, "U64": np.uint64, "F64": np.float64,
+    "BF16": np.uint16, "F8_E5M2": np.uint8, "F8_E4M3": np.uint8, "F8_E8M0": np.uint8,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TensorRef:
+    file: str
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    start: int
+    end: int
+    file_cid: CID
+
+
+def find_tensor(store: BlockStore, artifact: CID, file: str, name: str) -> TensorRef:
+    target = open_target(store, artifact)
+    if target.manifest is None or target.manifest.files_meta is None:
+        raise BadInput(f"{artifact} is not an artifact with a tensor index")
+    file_cid: CID | None = None
+    found: dict[str, Any] | None = None
+    for row in read_files_meta(store, target.manifest.files_meta):
+        if row.get("path") != file:
+            continue
+        if "tensor" not in row:
+            file_cid = row["cid"]
+        elif row["tensor"] == name:
+            found = row
+    if file_cid is None:
+        raise NotFound(f"{artifact} has no file {file!r}")
+    if found is None:
+        raise NotFound(f"{file} has no tensor {name!r}")
+    return TensorRef(file, name, found["dtype"], tuple(found["shape"]), found["start"], found["end"], file_cid)
+
+
+def read_tensor_bytes(store: BlockStore, ref: TensorRef) -> bytes:
+    return b"".join(iter_range(store, ref.file_cid, ref.start, ref.end))
+
+
+def load_tensor(store: BlockStore, artifact: CID, file: str, name: str) -> np.ndarray:
+    """The tensor as a numpy array (BF16 and F8 as their raw unsigned integers)."""
+    ref = find_tensor(store, artifact, file, name)
+    dtype = _NUMPY_DTYPES.get(ref.dtype)
+    if dtype is None:
+        raise UnsupportedFormat(f"tensor dtype {ref.dtype} has no numpy equivalent")
+    data = read_tensor_bytes(store, ref)
+    return np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<")).reshape(ref.shape)
