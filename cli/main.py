@@ -17,6 +17,7 @@ def build_app() -> object:
         catalog,
         content,
         demo,
+        doctor,
         keys,
         lineage_cmd,
         maintenance,
@@ -42,6 +43,7 @@ def build_app() -> object:
     pins.register(app)
     serve.register(app)
     tensor.register(app)
+    doctor.register(app)
     app.command("demo")(demo.demo)
     app.add_typer(car.app, name="car")
     app.add_typer(anchor.app, name="anchor")

@@ -1,0 +1,28 @@
+"""`cairn doctor`: say what works (home, Kubo, Arweave gateway, chain RPC)."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.options import HomeOption, JsonOption
+from cli.output import emit_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)
+
+
+def doctor(json_out: JsonOption = False, home: HomeOption = None) -> None:
+    """Check the configured services; exit 1 if one that is configured does not answer."""
+    from cairn.settings import load_settings
+    from lineage.doctor import run_checks
+
+    checks = run_checks(load_settings(home))
+    if json_out:
+        emit_json([{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks])
+    else:
+        for check in checks:
+            state = {True: "ok", False: "FAILED", None: "-"}[check.ok]
+            print(f"{check.name:8s} {state:7s} {check.detail}")
+    if any(check.ok is False for check in checks):
+        raise typer.Exit(1)

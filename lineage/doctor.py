@@ -1,0 +1,57 @@
+"""`cairn doctor`: which of the configured services answer, checked the way Cairn uses them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from cairn.settings import Settings
+
+TIMEOUT = httpx.Timeout(5.0)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool | None  # None: not configured
+    detail: str
+
+
+def _kubo(url: str) -> str:
+    answer = httpx.post(f"{url.rstrip('/')}/api/v0/version", timeout=TIMEOUT)
+    answer.raise_for_status()
+    return f"Kubo {answer.json().get('Version')} at {url}"
+
+
+def _arweave(url: str) -> str:
+    answer = httpx.get(f"{url.rstrip('/')}/info", timeout=TIMEOUT)
+    answer.raise_for_status()
+    info = answer.json()
+    return f"Arweave gateway at {url}, network {info.get('network')}, height {info.get('height')}"
+
+
+def _chain(url: str) -> str:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+    answer = httpx.post(url, json=body, timeout=TIMEOUT)
+    answer.raise_for_status()
+    return f"EVM chain {int(answer.json()['result'], 16)} at {url}"
+
+
+def _probe(name: str, url: str | None, probe: Callable[[str], str]) -> Check:
+    if not url:
+        return Check(name, None, "not configured")
+    try:
+        return Check(name, True, probe(url))
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        return Check(name, False, f"{url}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    home = settings.home
+    checks = [Check("home", True, f"{home} ({'exists' if home.exists() else 'not created yet'})")]
+    checks.append(_probe("ipfs", settings.get("ipfs_api"), _kubo))
+    checks.append(_probe("arweave", settings.get("arweave_url"), _arweave))
+    checks.append(_probe("chain", settings.get("chain_rpc"), _chain))
+    return checks
