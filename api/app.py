@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 
-from api import artifacts, blocks, errors, ops
+from api import artifacts, blocks, errors, gateway, ops
 from api.deps import ServerConfig
 from cairn import __version__
 from lineage.jobs import Jobs
@@ -76,7 +76,7 @@ def create_app(config: ServerConfig, run_jobs: bool = True) -> FastAPI:
             allow_methods=["GET", "HEAD"],
             allow_headers=["Authorization", "Range", "If-None-Match"],
         )
-    for router in (artifacts.router, blocks.router, ops.router):
+    for router in (artifacts.router, blocks.router, ops.router, gateway.router):
         app.include_router(router)
     _advertise_allowed_methods(app)
     return app

@@ -226,10 +226,12 @@ def _save(upload: UploadFile, folder: Path, limit: int) -> None:
     for part in parts:
         safe_name(part)
     dest = folder.joinpath(*parts)
-    if dest.exists():
-        raise ApiError(400, "bad_request", f"two uploads are both named {rel!r}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with open(dest, "wb") as out:
+    try:  # exclusive create: a name used twice, or used both as a file and as a folder, is refused
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        out = open(dest, "xb")  # noqa: SIM115 - closed by the with below; opened first to map errors
+    except OSError as exc:  # also a name too long for any file system (over 255 bytes)
+        raise ApiError(400, "bad_request", f"cannot store an upload named {rel[:100]!r}: {exc.strerror}") from exc
+    with out:
         copied = 0
         for chunk in iter(lambda: upload.file.read(1 << 20), b""):
             copied += len(chunk)
