@@ -16,7 +16,7 @@ from typing import BinaryIO
 from cairn.errors import BadInput, CairnError, IntegrityError
 from chunking.car import CarWriter, Writable, read_blocks, read_header
 from chunking.cid import CID, DAG_CBOR
-from lineage.records import decode_record, record_refs
+from lineage.records import NotARecord, decode_record, record_refs
 from lineage.repo import Repo
 from storage.blockstore import BlockStore
 from storage.dagwalk import walk, walk_cids
@@ -69,9 +69,13 @@ def import_car(repo: Repo, path: Path) -> ImportResult:
 
 
 def import_car_stream(repo: Repo, stream: BinaryIO) -> ImportResult:
-    """Import a CAR read from ``stream``; nothing becomes visible unless every root is whole."""
+    """Import a CAR read from ``stream``; nothing becomes visible unless every root is whole.
+
+    The header is read before the store is touched: a body that is not a CAR at all costs no
+    pack writer (an upload route sees many of those).
+    """
+    header = read_header(stream)
     with repo.store.writer() as writer:
-        header = read_header(stream)
         result = ImportResult(header.roots)
         for cid, data in read_blocks(stream):
             result.blocks += 1
@@ -100,10 +104,13 @@ def _is_complete(store: BlockStore, root: CID) -> bool:
 
 
 def _register(repo: Repo, root: CID, result: ImportResult) -> None:
-    if root.codec != DAG_CBOR:
+    try:
+        record = decode_record(root, repo.store.get(root)) if root.codec == DAG_CBOR else None
+    except NotARecord:
+        record = None
+    if record is None:  # UnixFS or other IPLD data: kept as a root so gc keeps it
         repo.index.add_root(str(root), "car import")
         return
-    record = decode_record(root, repo.store.get(root))
     for ref in artifact_roots(repo.store, root, with_ancestors=True)[1:]:
         if _is_complete(repo.store, ref):  # ancestors travel only with --with-ancestors; index whole ones
             repo.index.add_signed(decode_record(ref, repo.store.get(ref)))

@@ -21,6 +21,10 @@ RECORD_TYPES = ("artifact", "run", "name", "attestation")
 KINDS = ("model", "dataset", "code", "other")
 
 
+class NotARecord(UnsupportedFormat):
+    """Valid DAG-CBOR that is not a Cairn record (other IPLD data): usable as plain content."""
+
+
 def finite(value: Any) -> Any:
     """Replace non-finite floats, which DAG-CBOR forbids, by the strings DESIGN.md §2 names."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -80,7 +84,7 @@ def decode_record(cid: CID, data: bytes) -> SignedRecord:
     except CorruptInput as exc:
         raise IntegrityError(f"record {cid} is not canonical DAG-CBOR: {exc}") from exc
     if not isinstance(body, dict) or "cairn" not in body:
-        raise UnsupportedFormat(f"{cid} is not a Cairn record")
+        raise NotARecord(f"{cid} is not a Cairn record")
     if body["cairn"] != RECORD_VERSION:
         raise UnsupportedFormat(f"record {cid} has version {body['cairn']!r}; this Cairn reads version 1")
     if body.get("type") not in RECORD_TYPES:

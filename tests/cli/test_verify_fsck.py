@@ -67,3 +67,25 @@ def test_car_round_trip_into_a_fresh_home(capsys, home: Path, tmp_path: Path, mo
     assert cairn(capsys, "verify", cid).code == 0
     assert cairn(capsys, "pull", cid, "-o", tmp_path / "out").code == 0
     assert (tmp_path / "out" / "model.safetensors").read_bytes() == (tmp_path / "m" / "model.safetensors").read_bytes()
+
+
+def test_car_import_of_foreign_dag_cbor_keeps_it_as_a_root(capsys, home: Path, tmp_path: Path) -> None:
+    import io
+
+    from chunking import dagcbor
+    from chunking.car import CarWriter
+    from chunking.cid import DAG_CBOR, RAW, CID
+    from chunking.multihash import SHA2_256
+
+    leaf = CID.of(RAW, SHA2_256, b"payload")
+    node = dagcbor.encode({"hello": "world", "link": leaf})
+    root = CID.of(DAG_CBOR, SHA2_256, node)
+    out = io.BytesIO()
+    writer = CarWriter(out, [root])
+    writer.put(root, node)
+    writer.put(leaf, b"payload")
+    (tmp_path / "foreign.car").write_bytes(out.getvalue())
+    assert cairn(capsys, "car", "import", tmp_path / "foreign.car").code == 0
+    assert cairn(capsys, "ls", "--json").json() == []
+    assert cairn(capsys, "gc", "--json").json()["blocks_removed"] == 0
+    assert cairn(capsys, "fsck").code == 0
