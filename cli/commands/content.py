@@ -157,7 +157,7 @@ def pull(
 def _fetch_if_needed(repo: Any, cid: Any, remotes: list[str], with_ancestors: bool, advance: Any) -> None:
     """Try each ``--from`` remote in turn until the artifact is whole in the local store."""
     from cairn.errors import CairnError, RemoteError
-    from lineage.pin import fetch_from, is_local
+    from lineage.fetch import fetch_from, is_local
 
     failures: list[str] = []
     for remote in remotes:
