@@ -74,7 +74,7 @@ def test_car_import_of_foreign_dag_cbor_keeps_it_as_a_root(capsys, home: Path, t
 
     from chunking import dagcbor
     from chunking.car import CarWriter
-    from chunking.cid import DAG_CBOR, RAW, CID
+    from chunking.cid import CID, DAG_CBOR, RAW
     from chunking.multihash import SHA2_256
 
     leaf = CID.of(RAW, SHA2_256, b"payload")
