@@ -156,7 +156,7 @@ def _print_proof_check(check: ProofCheck) -> None:
     for failure in check.failures:
         print(f"FAILED: {failure}")
     if check.ok:
-        print(f"proof: {proof.cid} is a leaf of root 0x{proof.root.hex()} ({len(proof.proof)} proof hashes)")
+        print(f"proof: {proof.cid} is a leaf of root 0x{proof.root.hex()} ({len(proof.proof)} sibling hashes)")
         print(f"anchor: anchored on {proof.target} in block {proof.block}{_when(check.block_time)}, tx {proof.tx}")
 
 

@@ -3,7 +3,7 @@
 Tests use the session fixture ``anvil``; a developer runs the same code from a shell:
 
     .venv/bin/python -m tests.services.anvil             # start, print exports, wait for Ctrl-C
-    .venv/bin/python -m tests.services.anvil -- CMD ...  # start, run CMD with CAIRN_CHAIN_RPC/KEY set, stop
+    .venv/bin/python -m tests.services.anvil -- CMD ...  # start, run CMD with CAIRN_CHAIN_RPC/KEY_FILE set, stop
 
 anvil and cast come from npm (``scripts/install-evm-tools.sh``, DESIGN.md §4). The chain runs on
 a free 127.0.0.1 port with anvil's funded development accounts, whose keys anvil itself writes
@@ -232,14 +232,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(chain: Anvil, command: list[str]) -> int:
-    exports = chain.chain_env(key=chain.key)
+    """Exports the RPC and a 0600 file holding anvil's first development key (the key itself is
+    never printed, even this public one, so that copying the habit is safe)."""
+    key_file = chain.workdir / "chain.key"
+    key_file.touch(mode=0o600)
+    key_file.write_text(chain.key + "\n")
+    exports = {"CAIRN_CHAIN_RPC": chain.rpc_url, "CAIRN_CHAIN_KEY_FILE": str(key_file)}
     if command:
         return subprocess.run(command, env={**os.environ, **exports}, check=False).returncode
-    print(f"export CAIRN_CHAIN_RPC={chain.rpc_url}")
-    print("# CAIRN_CHAIN_KEY: anvil's first development key, in the anvil-config.json next to its log",
-          file=sys.stderr)  # fmt: skip
-    print(f"# anvil runs at {chain.rpc_url}; `cairn anchor deploy` prints the contract; Ctrl-C stops it",
-          file=sys.stderr, flush=True)  # fmt: skip
+    for key, value in exports.items():
+        print(f"export {key}={value}")
+    print(f"# anvil runs at {chain.rpc_url}; `cairn anchor deploy` prints a contract for CAIRN_CHAIN_CONTRACT; "
+          "Ctrl-C stops it", file=sys.stderr, flush=True)  # fmt: skip
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(KeyboardInterrupt):
         signal.pause()
