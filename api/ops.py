@@ -54,9 +54,13 @@ def lineage(
 @router.get("/verify/{ref}", response_model=VerifyResponse)
 def verify(ref: str, repo: RepoDep, _: ReaderDep) -> VerifyResponse:
     """Re-hash every block, check every record, signature and ancestor."""
+    from lineage.anchor import AnchorChecker
+    from lineage.trust import trusted_dids
+    from lineage.verify import TrustPolicy
     from lineage.verify import verify as do_verify
 
-    report = do_verify(repo.store, resolve(repo, ref))
+    policy = TrustPolicy(trusted_dids(repo.home), False)
+    report = do_verify(repo.store, resolve(repo, ref), policy, AnchorChecker(repo, False))
     signers = [
         SignerModel(record=str(s.record), publisher=s.publisher, valid=s.valid, trusted=getattr(s, "trusted", None))
         for s in report.signers
