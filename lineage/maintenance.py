@@ -3,6 +3,7 @@ rebuild the index from the records, and drop what nothing references."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cairn.errors import CairnError
@@ -10,8 +11,10 @@ from chunking.cid import CID, DAG_CBOR
 from lineage.index import ArtifactRow
 from lineage.records import Manifest, decode_record
 from lineage.repo import Repo
+from storage.blockstore import BlockStore
 from storage.dagwalk import walk
 from storage.gc import GcResult, collect_garbage
+from storage.union import UnionStore
 
 
 @dataclass
@@ -27,7 +30,9 @@ class FsckReport:
         return not self.problems
 
 
-def fsck(repo: Repo, repair: bool = False, reindex: bool = False) -> FsckReport:
+def fsck(repo: Repo, repair: bool = False, reindex: bool = False, remotes: Sequence[BlockStore] = ()) -> FsckReport:
+    """Check every block and artifact. With ``repair``, corrupt blocks are dropped and, where
+    ``remotes`` are given, every missing block of every artifact is fetched back (verified)."""
     report = FsckReport()
     if not repo.exists():
         report.notes.append(f"{repo.home} holds no store yet")
@@ -35,11 +40,15 @@ def fsck(repo: Repo, repair: bool = False, reindex: bool = False) -> FsckReport:
     corrupt = _check_blocks(repo, report)
     if repair and corrupt:
         repo.store.delete_many(corrupt)
-        report.repaired += [f"dropped corrupt block {c}; publish or import it again to restore it" for c in corrupt]
+        report.repaired += [f"dropped corrupt block {c}" for c in corrupt]
     if reindex:
         _reindex(repo, report)
+    if repair and remotes:
+        _restore(repo, remotes, report)
     for row in repo.index.artifacts():
         _check_artifact(repo, row, report)
+    if not repair:
+        report.problems[:0] = [f"block {c} is corrupt" for c in corrupt]
     return report
 
 
@@ -49,10 +58,23 @@ def _check_blocks(repo: Repo, report: FsckReport) -> list[CID]:
         report.blocks_checked += 1
         try:
             repo.store.get(cid)
-        except CairnError as exc:
-            report.problems.append(str(exc))
+        except CairnError:
             corrupt.append(cid)
     return corrupt
+
+
+def _restore(repo: Repo, remotes: Sequence[BlockStore], report: FsckReport) -> None:
+    """Walk every artifact through the local store backed by the remotes: what is missing here
+    is fetched, verified by the remote's ``get``, and stored."""
+    union = UnionStore(repo.store, list(remotes))
+    for row in repo.index.artifacts():
+        try:
+            for _ in walk(union, CID.parse(row.cid)):
+                pass
+        except CairnError as exc:
+            report.notes.append(f"could not restore {row.name} ({row.cid}): {exc}")
+    if union.bytes_fetched:
+        report.repaired.append(f"restored {union.blocks_fetched} blocks ({union.bytes_fetched} bytes) from remotes")
 
 
 def _check_artifact(repo: Repo, row: ArtifactRow, report: FsckReport) -> None:

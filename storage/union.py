@@ -20,6 +20,7 @@ class UnionStore:
         self.local = local
         self.remotes = remotes
         self.bytes_fetched = 0
+        self.blocks_fetched = 0
 
     def has(self, cid: CID) -> bool:
         return self.local.has(cid) or any(remote.has(cid) for remote in self.remotes)
@@ -35,6 +36,7 @@ class UnionStore:
                 failures.append(str(exc))
                 continue
             self.bytes_fetched += len(data)
+            self.blocks_fetched += 1
             self.local.put(cid, data)
             return data
         raise BlockNotFound(f"block {cid} is not local" + (f" ({'; '.join(failures)})" if failures else ""))

@@ -18,14 +18,20 @@ def register(app: typer.Typer) -> None:
 def fsck(
     repair: Annotated[bool, typer.Option("--repair", help="Drop corrupt blocks so they can be restored.")] = False,
     reindex: Annotated[bool, typer.Option("--reindex", help="Rebuild the index from the records.")] = False,
+    from_: Annotated[
+        list[str] | None, typer.Option("--from", help="With --repair: remote to restore from (ipfs, arweave, URL).")
+    ] = None,
     json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
     """Re-hash every block and check every artifact against the index; exit 1 on any problem."""
     from lineage.maintenance import fsck as do_fsck
     from lineage.repo import Repo
+    from storage.remotes import open_remote
 
-    report = do_fsck(Repo.open(home), repair=repair, reindex=reindex)
+    repo = Repo.open(home)
+    remotes = [open_remote(name, repo.settings) for name in from_ or []]
+    report = do_fsck(repo, repair=repair, reindex=reindex, remotes=remotes)
     if json_out:
         emit_json({"ok": report.ok, "blocks_checked": report.blocks_checked,
                    "artifacts_checked": report.artifacts_checked, "problems": report.problems,

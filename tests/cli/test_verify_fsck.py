@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli.helpers import cairn
 from tests.data import small_model, write_safetensors
 
@@ -88,4 +90,30 @@ def test_car_import_of_foreign_dag_cbor_keeps_it_as_a_root(capsys, home: Path, t
     assert cairn(capsys, "car", "import", tmp_path / "foreign.car").code == 0
     assert cairn(capsys, "ls", "--json").json() == []
     assert cairn(capsys, "gc", "--json").json()["blocks_removed"] == 0
+    assert cairn(capsys, "fsck").code == 0
+
+
+@pytest.mark.kubo
+def test_fsck_repair_restores_corrupt_and_missing_blocks_from_ipfs(capsys, home: Path, tmp_path: Path, kubo,
+                                                                   monkeypatch) -> None:  # fmt: skip
+    import sqlite3
+
+    from chunking.cid import CID
+
+    monkeypatch.setenv("CAIRN_IPFS_API", kubo.api_url)
+    cid = _publish(capsys, tmp_path / "m", 7)
+    assert cairn(capsys, "pin", cid, "--to", "ipfs").code == 0
+    content = cairn(capsys, "show", cid, "--json").json()["content"]
+    leaf = cairn(capsys, "show", cid, "--json").json()["files"][0]["cid"]
+    _flip_byte_of_block(home, content)
+    with sqlite3.connect(home / "blocks" / "blocks.sqlite") as db:  # a block that went missing
+        victim = db.execute("SELECT cid FROM blocks WHERE cid != ? AND cid != ? LIMIT 1 OFFSET 5",
+                            (CID.parse(content).raw, CID.parse(leaf).raw)).fetchone()[0]  # fmt: skip
+        db.execute("DELETE FROM blocks WHERE cid = ?", (victim,))
+    assert cairn(capsys, "fsck").code == 1
+    assert cairn(capsys, "fsck", "--repair").code == 1  # nothing to restore from: still broken
+    repaired = cairn(capsys, "fsck", "--repair", "--from", "ipfs", "--json")
+    assert repaired.code == 0, repaired.out
+    assert any("restored" in line for line in repaired.json()["repaired"])
+    assert cairn(capsys, "verify", cid).code == 0
     assert cairn(capsys, "fsck").code == 0
