@@ -13,6 +13,7 @@ from starlette.routing import Match
 
 from api import artifacts, blocks, errors, gateway, ops
 from api.deps import ServerConfig
+from api.limits import BodyLimit
 from cairn import __version__
 from lineage.jobs import Jobs
 from lineage.repo import Repo
@@ -78,6 +79,9 @@ def create_app(config: ServerConfig, run_jobs: bool = True) -> FastAPI:
         )
     for router in (artifacts.router, blocks.router, ops.router, gateway.router):
         app.include_router(router)
+    # Inside the BaseHTTPMiddleware below: an error raised from its receive would reach routes
+    # wrapped in an ExceptionGroup, and FastAPI would answer 400 instead of 413.
+    app.add_middleware(BodyLimit, max_bytes=config.max_upload_bytes)
     _advertise_allowed_methods(app)
     return app
 

@@ -20,6 +20,9 @@ _ENV_KEYS = {
     "CAIRN_IPFS_GATEWAY": "ipfs_gateway",
     "CAIRN_ARWEAVE_URL": "arweave_url",
     "CAIRN_ARWEAVE_WALLET": "arweave_wallet",
+    "CAIRN_ARWEAVE_TX_BYTES": "arweave_tx_bytes",  # largest CAR one Arweave transaction carries
+    "CAIRN_ARWEAVE_TIMEOUT": "arweave_timeout",  # seconds one gateway request may take
+    "CAIRN_ARWEAVE_RETRY_SECONDS": "arweave_retry_seconds",  # how long an unavailable gateway is retried
     "CAIRN_CHAIN_RPC": "chain_rpc",
     "CAIRN_CHAIN_KEY": "chain_key",
     "CAIRN_CHAIN_KEY_FILE": "chain_key_file",

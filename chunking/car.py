@@ -58,7 +58,11 @@ class CarHeader:
 
 
 def _read_varint(stream: BinaryIO) -> int | None:
-    """A varint from the stream, or ``None`` at a clean end of stream."""
+    """A varint from the stream, or ``None`` at a clean end of stream.
+
+    Non-minimal encodings are refused, as multiformats (and go-car) require: one length, one
+    encoding, so an accepted CAR re-encodes to its own bytes.
+    """
     value = 0
     for index in range(9):
         byte = stream.read(1)
@@ -68,6 +72,8 @@ def _read_varint(stream: BinaryIO) -> int | None:
             raise CorruptInput("CAR truncated inside a length")
         value |= (byte[0] & 0x7F) << (7 * index)
         if byte[0] < 0x80:
+            if byte[0] == 0 and index > 0:
+                raise CorruptInput("CAR length varint is not minimal")
             return value
     raise CorruptInput("CAR length varint too long")
 
@@ -89,7 +95,9 @@ def read_header(stream: BinaryIO) -> CarHeader:
     if encode_varint(size) + raw == CARV2_PRAGMA:
         raise CorruptInput("CAR v2 is not supported; export CAR v1 (ipfs dag export does)")
     header = dagcbor.decode(raw)
-    roots = header.get("roots") if isinstance(header, dict) else None
+    if not isinstance(header, dict):  # any DAG-CBOR value decodes; only a map can be a header
+        raise CorruptInput("not a CAR v1 header")
+    roots = header.get("roots")
     if header.get("version") != 1 or not isinstance(roots, list) or not all(isinstance(r, CID) for r in roots):
         raise CorruptInput("not a CAR v1 header")
     return CarHeader(roots)

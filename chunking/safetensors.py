@@ -71,11 +71,14 @@ def parse_header(head: bytes | memoryview, file_size: int) -> SafetensorsHeader:
         raise CorruptInput("safetensors header length points past the end of the file")
     try:
         header = json.loads(bytes(head[8 : 8 + length]).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CorruptInput(f"safetensors header is not JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        # ValueError: not UTF-8, not JSON, or a number of more than 4,300 digits; RecursionError:
+        # nesting deeper than Python's stack (100 KB of "[" is enough). All are a corrupt header.
+        raise CorruptInput(f"safetensors header is not JSON: {str(exc)[:200]}") from exc
     if not isinstance(header, dict):
         raise CorruptInput("safetensors header is not a JSON object")
     data_start = 8 + length
+    _check_text(header)
     metadata = _metadata(header.pop("__metadata__", None))
     tensors = sorted(
         (_tensor(name, entry, data_start, file_size) for name, entry in header.items()),
@@ -85,6 +88,15 @@ def parse_header(head: bytes | memoryview, file_size: int) -> SafetensorsHeader:
         if after.start < before.end:
             raise CorruptInput(f"safetensors tensors {before.name!r} and {after.name!r} overlap")
     return SafetensorsHeader(data_start, tuple(tensors), metadata)
+
+
+def _check_text(value: Any) -> None:
+    """Refuse lone surrogates (JSON can escape them, ``"\\ud800"``): they are not Unicode text, so
+    the tensor index in the manifest could not encode them, and safetensors itself refuses them."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CorruptInput("safetensors header holds a string that is not valid Unicode") from exc
 
 
 def _metadata(value: Any) -> dict[str, str]:
@@ -101,9 +113,9 @@ def _tensor(name: str, entry: Any, data_start: int, file_size: int) -> TensorInf
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
     if not isinstance(dtype, str) or not isinstance(shape, list) or not isinstance(offsets, list):
         raise CorruptInput(f"safetensors entry {name!r} lacks dtype, shape or data_offsets")
-    if not all(isinstance(d, int) and d >= 0 for d in shape):
+    if not all(_is_size(d) for d in shape):
         raise CorruptInput(f"safetensors entry {name!r} has a bad shape")
-    if len(offsets) != 2 or not all(isinstance(o, int) for o in offsets):
+    if len(offsets) != 2 or not all(_is_size(o) for o in offsets):
         raise CorruptInput(f"safetensors entry {name!r} has bad data_offsets")
     begin, end = offsets
     if not 0 <= begin <= end or data_start + end > file_size:
@@ -112,3 +124,8 @@ def _tensor(name: str, entry: Any, data_start: int, file_size: int) -> TensorInf
     if item is not None and item * math.prod(shape) != end - begin:
         raise CorruptInput(f"safetensors tensor {name!r}: {dtype}{shape} does not fit {end - begin} bytes")
     return TensorInfo(name, dtype, tuple(shape), data_start + begin, data_start + end)
+
+
+def _is_size(value: Any) -> bool:
+    """A non-negative JSON integer; ``true`` and ``false`` are ints to Python, not sizes to safetensors."""
+    return type(value) is int and value >= 0

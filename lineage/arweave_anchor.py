@@ -26,6 +26,7 @@ from cairn.settings import Settings
 from lineage.anchor import ARWEAVE, AnchorTarget
 from lineage.chain import Placement, confirmations
 from storage.arweave import APP_NAME, ArweaveClient, ArweaveWallet, Tag, sign_upload, upload_chunks
+from storage.remotes import arweave_wallet_path
 
 ANCHOR_TYPE = "anchor"
 TREE = "openzeppelin-standard-v1:bytes"
@@ -65,10 +66,10 @@ class ArweaveLedger:
             raise BadInput("no Arweave gateway configured: set CAIRN_ARWEAVE_URL")
         wallet = None
         if with_wallet:
-            path = settings.get("arweave_wallet")
-            if not path:
-                raise BadInput("no Arweave wallet: set CAIRN_ARWEAVE_WALLET to a JWK file (`cairn wallet new`)")
-            wallet = ArweaveWallet.from_file(Path(path).expanduser())
+            path = arweave_wallet_path(settings)
+            if not path.exists():
+                raise BadInput("no Arweave wallet: `cairn wallet new`, or set CAIRN_ARWEAVE_WALLET to a JWK file")
+            wallet = ArweaveWallet.from_file(path)
         return cls(ArweaveClient(url), wallet, confirmations(settings))
 
     def find(self, root: bytes) -> Placement | None:

@@ -17,7 +17,7 @@ from typing import Any
 from chunking import dagcbor
 from chunking.cid import CID, DAG_CBOR
 from chunking.dag import BlockSink
-from chunking.safetensors import parse_header
+from chunking.safetensors import MAX_HEADER_BYTES, parse_header
 from storage.blockstore import BlockStore
 
 SHARD_BYTES = 512 * 1024
@@ -49,7 +49,8 @@ def file_rows(rel_path: str, source: Path, cid: CID, size: int) -> Iterator[dict
         with open(source, "rb") as handle:
             head = handle.read(8)
             length = int.from_bytes(head, "little")
-            head += handle.read(min(length, size - 8))
+            if length <= MAX_HEADER_BYTES:  # a longer one is refused by parse_header from 8 bytes,
+                head += handle.read(min(length, size - 8))  # not first honoured by reading the file
         for tensor in parse_header(head, size).tensors:
             yield {
                 "path": rel_path, "tensor": tensor.name, "dtype": tensor.dtype,

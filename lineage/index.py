@@ -62,6 +62,19 @@ CREATE TABLE IF NOT EXISTS anchor_proofs (
     cid TEXT NOT NULL, anchor INTEGER NOT NULL, leaf BLOB NOT NULL, proof BLOB NOT NULL,
     PRIMARY KEY (cid, anchor)
 );
+CREATE TABLE IF NOT EXISTS arweave_txs (
+    tx_id TEXT PRIMARY KEY, cid TEXT NOT NULL, role TEXT NOT NULL, state TEXT NOT NULL,
+    data_size INTEGER NOT NULL, reward TEXT NOT NULL,
+    chunks_done INTEGER NOT NULL DEFAULT 0, chunks_total INTEGER NOT NULL,
+    confirmations INTEGER NOT NULL DEFAULT 0, block_height INTEGER,
+    roots TEXT NOT NULL DEFAULT '', header TEXT NOT NULL, spool TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL, updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS arweave_txs_by_cid ON arweave_txs (cid);
+CREATE TABLE IF NOT EXISTS arweave_blocks (
+    cid BLOB PRIMARY KEY, tx_id TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS arweave_blocks_by_tx ON arweave_blocks (tx_id);
 """
 
 
@@ -93,6 +106,33 @@ class ProofRow:
 
 
 ANCHORED_STATES = ("anchored", "final")
+
+
+@dataclass(frozen=True)
+class ArweaveTxRow:
+    """One Arweave transaction Cairn signed: a CAR part of an upload (``role`` "car") or its block
+    map ("map"). ``state``: signed (header not yet accepted) -> uploading (chunks_done of
+    chunks_total sent) -> pending (all data accepted) -> confirmed; or dropped. ``header`` is the
+    signed header (public); ``spool`` the home-relative file of its data until it is all sent."""
+
+    tx_id: str
+    cid: str
+    role: str
+    state: str
+    data_size: int
+    reward: str
+    chunks_done: int
+    chunks_total: int
+    confirmations: int
+    block_height: int | None
+    roots: str  # space-separated root CIDs the transaction covers
+    header: str
+    spool: str
+    created_at: float
+    updated_at: float
+
+
+ARWEAVE_TX_FIELDS = frozenset({"state", "chunks_done", "confirmations", "block_height", "spool"})
 
 
 @dataclass(frozen=True)
@@ -286,6 +326,56 @@ class Index:
             (cid,),
         )
         return [ProofRow(cid, AnchorRow(*row[:10]), row[10], row[11]) for row in rows.fetchall()]
+
+    # -- Arweave: the transactions Cairn signed and where each uploaded block lies --------------
+
+    def add_arweave_tx(self, row: ArweaveTxRow) -> None:
+        with self.db as db:
+            db.execute("INSERT INTO arweave_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (row.tx_id, row.cid, row.role, row.state, row.data_size, row.reward, row.chunks_done,
+                        row.chunks_total, row.confirmations, row.block_height, row.roots, row.header, row.spool,
+                        row.created_at, row.updated_at))  # fmt: skip
+
+    def update_arweave_tx(self, tx_id: str, **changes: object) -> None:
+        """Change some of ``state``, ``chunks_done``, ``confirmations``, ``block_height``, ``spool``."""
+        if not changes.keys() <= ARWEAVE_TX_FIELDS:
+            raise ValueError(f"cannot change {sorted(changes.keys() - ARWEAVE_TX_FIELDS)} of an Arweave transaction")
+        columns = ", ".join(f"{name} = ?" for name in changes)
+        with self.db as db:
+            db.execute(f"UPDATE arweave_txs SET {columns}, updated_at = ? WHERE tx_id = ?",
+                       (*changes.values(), now(), tx_id))  # fmt: skip
+
+    def delete_arweave_tx(self, tx_id: str) -> None:
+        with self.db as db:
+            db.execute("DELETE FROM arweave_txs WHERE tx_id = ?", (tx_id,))
+
+    def arweave_txs(self, cid: str | None = None) -> list[ArweaveTxRow]:
+        """Transactions of one pinned CID (or all), in the order they were signed."""
+        where, args = ("WHERE cid = ?", (cid,)) if cid is not None else ("", ())
+        rows = self.db.execute(f"SELECT * FROM arweave_txs {where} ORDER BY created_at, rowid", args)
+        return [ArweaveTxRow(*row) for row in rows.fetchall()]
+
+    def arweave_tx(self, tx_id: str) -> ArweaveTxRow | None:
+        row = self.db.execute("SELECT * FROM arweave_txs WHERE tx_id = ?", (tx_id,)).fetchone()
+        return None if row is None else ArweaveTxRow(*row)
+
+    def add_arweave_blocks(self, tx_id: str, blocks: list[tuple[bytes, int, int]], state: str) -> None:
+        """Record ``(cid, offset, length)`` of blocks now held by ``tx_id`` and set its state, in
+        one transaction: blocks count as uploaded exactly when their transaction is."""
+        with self.db as db:
+            db.executemany("INSERT OR REPLACE INTO arweave_blocks VALUES (?, ?, ?, ?)",
+                           [(cid, tx_id, offset, length) for cid, offset, length in blocks])  # fmt: skip
+            db.execute("UPDATE arweave_txs SET state = ?, spool = '', updated_at = ? WHERE tx_id = ?",
+                       (state, now(), tx_id))  # fmt: skip
+
+    def drop_arweave_blocks(self, tx_id: str) -> None:
+        """Forget the blocks of a transaction the network dropped, so they are uploaded again."""
+        with self.db as db:
+            db.execute("DELETE FROM arweave_blocks WHERE tx_id = ?", (tx_id,))
+
+    def arweave_location(self, cid: bytes) -> tuple[str, int, int] | None:
+        row = self.db.execute("SELECT tx_id, offset, length FROM arweave_blocks WHERE cid = ?", (cid,)).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]), int(row[2]))
 
 
 def now() -> float:

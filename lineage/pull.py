@@ -1,16 +1,23 @@
 """`cairn pull`: recreate an artifact's (or any UnixFS root's) files, byte for byte.
 
-Files are written into a staging folder inside the target and moved into place only when all
-of them were read and verified, so a failure leaves the target as it was.
+Files are written into a staging folder and moved into place only when all of them were read and
+verified, so a failure leaves the target as it was. Into a new (or empty) target the staging
+folder is a sibling that becomes the target by one rename, so even a kill -9 leaves either no
+target or the whole tree; with ``--force`` into a folder that has content, files move one by one.
+A staging folder is locked while its pull runs, so the next pull removes those of killed pulls
+(they would otherwise make the re-run find its target "not empty").
 """
 
 from __future__ import annotations
 
+import fcntl
 import fnmatch
+import glob
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +31,8 @@ from storage.export import write_file
 from storage.unixfs_read import FileRef, file_size, iter_directory, kind_of
 
 Progress = Callable[[int], None]
+NAME_MAX = 255  # bytes in one file name, on every file system a pull may write to
+STAGING_PREFIX = ".cairn-pull-"
 
 
 @dataclass(frozen=True)
@@ -65,42 +74,87 @@ def _plain_name(name: str) -> bool:
 def _check_target(output: Path, force: bool) -> None:
     if output.exists() and not output.is_dir():
         raise Conflict(f"{output} exists and is not a folder")
-    if output.is_dir() and any(output.iterdir()) and not force:
-        raise Conflict(f"{output} is not empty; use --force to write into it")
+    if output.is_dir():
+        _remove_stale_staging(output, STAGING_PREFIX + "*")
+        if any(output.iterdir()) and not force:
+            raise Conflict(f"{output} is not empty; use --force to write into it")
 
 
 def _write_tree(store: BlockStore, files: list[FileRef], output: Path, progress: Progress | None) -> int:
-    created = not output.exists()
-    output.mkdir(parents=True, exist_ok=True)
-    staging = output / f".cairn-pull-{uuid.uuid4().hex}"
-    staging.mkdir()
-    try:
+    for ref in files:  # every path checked before the first byte is written
+        _inside(output, ref.path)
+    if output.is_dir() and any(output.iterdir()):
+        return _write_into(store, files, output, progress)
+    parent = output.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(parent, f".{glob.escape(output.name)}{STAGING_PREFIX}*")
+    with _staging(parent / f".{output.name}{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
+        written = sum(_write_file(store, ref, _inside(staging, ref.path), progress) for ref in files)
+        if output.is_dir():
+            output.rmdir()  # empty (checked above); fails, and so keeps anything written there since
+        os.rename(staging, output)
+    return written
+
+
+def _write_into(store: BlockStore, files: list[FileRef], output: Path, progress: Progress | None) -> int:
+    """``--force`` into a folder with content: stage inside it, then move file by file."""
+    with _staging(output / f"{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
         written = sum(_write_file(store, ref, _inside(staging, ref.path), progress) for ref in files)
         for ref in files:
             final = _inside(output, ref.path)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / ref.path, final)
-    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            shutil.rmtree(output, ignore_errors=True)
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
     return written
 
 
+@contextmanager
+def _staging(path: Path) -> Iterator[Path]:
+    """A new staging folder, locked (flock) while the pull runs and removed if it fails."""
+    path.mkdir()
+    lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield path
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    finally:
+        os.close(lock)
+
+
+def _remove_stale_staging(folder: Path, pattern: str) -> None:
+    """Remove staging folders matching ``pattern`` whose pull is gone (their lock is free)."""
+    for path in folder.glob(pattern):
+        try:
+            lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # not a folder of ours (a file, a symlink): leave it alone
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a pull running right now
+        finally:
+            os.close(lock)
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _inside(base: Path, rel: str) -> Path:
-    """``base / rel``, refusing anything that would land outside ``base``."""
-    if rel.startswith("/") or any(part in ("", ".", "..") for part in rel.split("/")):
+    """``base / rel``, refusing anything that would land outside ``base`` or that no file system
+    can hold (a name over 255 bytes: UnixFS allows it, Linux, macOS and Windows do not)."""
+    parts = rel.split("/")
+    if rel.startswith("/") or any(part in ("", ".", "..") for part in parts):
         raise UnsafePath(f"refusing to write {rel!r}")
-    return base.joinpath(*rel.split("/"))
+    if any(len(part.encode("utf-8", "surrogatepass")) > NAME_MAX for part in parts):
+        raise UnsafePath(f"refusing to write {rel[:80]!r}...: a name is longer than {NAME_MAX} bytes")
+    return base.joinpath(*parts)
 
 
 def _write_file(store: BlockStore, ref: FileRef, dest: Path, progress: Progress | None) -> int:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        written = write_file(store, ref.cid, fd, progress)
+        written = write_file(store, ref.cid, fd, progress, limit=ref.size)
     finally:
         os.close(fd)
     if written != ref.size:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cairn.errors import BadInput, NotFound
+from cairn.errors import BadInput, NotFound, UnsupportedFormat
 from chunking.cid import CID, DAG_CBOR
 from lineage.records import Manifest, SignedRecord, decode_record
 from lineage.repo import Repo
@@ -16,6 +16,8 @@ def resolve(repo: Repo, ref: str) -> CID:
     """A CID as given, or the newest artifact named ``N`` / named ``N@V`` in this home."""
     try:
         return CID.parse(ref)
+    except UnsupportedFormat:
+        raise  # a well-formed CID of a codec or hash Cairn does not read (dag-json "bagu...", sha-512): exit 2
     except BadInput:
         if ref.startswith(("baf", "Qm")) and "@" not in ref:
             raise  # meant as a CID, and malformed: exit 2, not "no such name"

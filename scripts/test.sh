@@ -11,6 +11,13 @@ python3 -m venv .venv
 
 export CAIRN_KUBO_BIN="$(bash scripts/install-kubo.sh | tail -n 1)"
 bash scripts/install-node-reference.sh
+export CAIRN_ARLOCAL_ENTRY="$(bash scripts/install-arlocal.sh | tail -n 1)"   # the local Arweave gateway
+bash scripts/install-evm-tools.sh >/dev/null   # anvil, cast, solcjs, OpenZeppelin's merkle-tree
+# The IPFS gateway conformance suite (Go); when it cannot be fetched its test skips, saying why.
+if ! CAIRN_GATEWAY_CONFORMANCE_BIN="$(bash scripts/install-gateway-conformance.sh | tail -n 1)"; then
+  echo "warning: gateway-conformance was not built; tests/api/test_gateway_conformance.py will skip" >&2
+fi
+export CAIRN_GATEWAY_CONFORMANCE_BIN
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check cairn chunking storage lineage cli

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from cairn.errors import CorruptInput, UnsupportedFormat
+from cairn.errors import CorruptInput, IntegrityError, UnsupportedFormat
 from chunking.cid import CID, DAG_PB, RAW
 from chunking.unixfs import NodeType
 from storage.blockstore import BlockStore
@@ -106,9 +106,17 @@ class _Writer:
         return True
 
 
-def write_file(store: BlockStore, cid: CID, fd: int, progress: Callable[[int], None] | None = None) -> int:
-    """Write the file ``cid`` to ``fd`` from offset 0; return the number of bytes written."""
-    pieces = list(file_pieces(store, cid))
+def write_file(
+    store: BlockStore, cid: CID, fd: int, progress: Callable[[int], None] | None = None, limit: int | None = None
+) -> int:
+    """Write the file ``cid`` to ``fd`` from offset 0; return the number of bytes written.
+
+    The leaves are found as the reader goes (a list of them would grow with the file: millions of
+    entries for a large file, and without bound for a DAG whose nodes link to one another many
+    times over). With ``limit`` (the size the file's root claims), a DAG that holds more bytes
+    than that is refused as soon as it passes it, not after filling the disk.
+    """
+    pieces = file_pieces(store, cid)
     free: queue.Queue[bytearray] = queue.Queue()
     for _ in range(BUFFERS):
         free.put(bytearray(BUFFER_BYTES))
@@ -116,12 +124,17 @@ def write_file(store: BlockStore, cid: CID, fd: int, progress: Callable[[int], N
     stop = threading.Event()
 
     def reader() -> None:
+        total = 0
         try:
             for piece in pieces:
                 buffer = free.get()
                 if stop.is_set():
                     return
-                ready.put(_verify(store, piece, buffer))
+                verified = _verify(store, piece, buffer)
+                total += len(verified.view)
+                if limit is not None and total > limit:
+                    raise IntegrityError(f"the file {cid} holds more than the {limit} bytes its root claims")
+                ready.put(verified)
             ready.put(None)
         except BaseException as exc:  # handed to the writing thread, which raises it
             ready.put(exc)

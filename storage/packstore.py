@@ -95,6 +95,13 @@ class PackStore:
     def has(self, cid: CID) -> bool:
         return self.db.execute("SELECT 1 FROM blocks WHERE cid = ?", (cid.raw,)).fetchone() is not None
 
+    def size(self, cid: CID) -> int:
+        """A block's length without reading it (what plans of uploads need), from the table."""
+        location = self._location(cid)
+        if location is None:
+            raise BlockNotFound(f"block {cid} is not in the local store")
+        return location[2] if location[3] == 0 else len(self.get(cid))
+
     def get(self, cid: CID) -> bytes:
         pack, offset, length = self._find(cid)
         try:

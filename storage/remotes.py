@@ -3,6 +3,8 @@ One small registry, so every command accepts the same names (DESIGN.md §3)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cairn.errors import BadInput
 from cairn.settings import Settings
 from storage.blockstore import BlockStore
@@ -15,13 +17,49 @@ def ipfs_api(settings: Settings) -> str:
     return url
 
 
+def arweave_url(settings: Settings) -> str:
+    url = settings.get("arweave_url")
+    if not url:
+        raise BadInput("no Arweave gateway configured: set CAIRN_ARWEAVE_URL (or arweave_url in config.toml)")
+    return url
+
+
+def arweave_wallet_path(settings: Settings) -> Path:
+    """The JWK file: ``CAIRN_ARWEAVE_WALLET`` if set, else the one `cairn wallet new` makes in the home."""
+    given = settings.get("arweave_wallet")
+    return Path(given).expanduser() if given else settings.home / "keys" / "arweave.json"
+
+
+def arweave_timing(settings: Settings) -> tuple[float, float]:
+    """(request timeout, seconds to keep retrying an unavailable gateway), both configurable."""
+    from storage.arweave import DEFAULT_RETRY_SECONDS, DEFAULT_TIMEOUT
+
+    return (_seconds(settings, "arweave_timeout", DEFAULT_TIMEOUT),
+            _seconds(settings, "arweave_retry_seconds", DEFAULT_RETRY_SECONDS))  # fmt: skip
+
+
+def _seconds(settings: Settings, key: str, default: float) -> float:
+    text = settings.get(key)
+    try:
+        value = default if text is None else float(text)
+    except ValueError:
+        raise BadInput(f"{key} must be a number of seconds, not {text!r}") from None
+    if value < 0:
+        raise BadInput(f"{key} must not be negative")
+    return value
+
+
 def open_remote(name: str, settings: Settings) -> BlockStore:
     if name == "ipfs":
         from storage.kubo import KuboBlockStore
 
         return KuboBlockStore.from_url(ipfs_api(settings))
+    if name == "arweave":
+        from storage.arweave_store import ArweaveBlockStore
+
+        return ArweaveBlockStore.from_url(arweave_url(settings), *arweave_timing(settings))
     if name.startswith(("http://", "https://")):
         from storage.peer import PeerStore
 
         return PeerStore(name, settings.get("api_token"))
-    raise BadInput(f"unknown remote {name!r} (use ipfs or the URL of a Cairn server)")
+    raise BadInput(f"unknown remote {name!r} (use ipfs, arweave or the URL of a Cairn server)")

@@ -16,6 +16,12 @@ from chunking.unixfs import NodeType, UnixFSData
 from storage.blockstore import BlockStore
 
 MAX_DEPTH = 64  # far deeper than any balanced tree of real files; bounds hostile DAGs
+# A directory may link to one subdirectory many times (identical folders deduplicate), so a listing
+# can hold more entries than its blocks hold links; but a few blocks that link to each other
+# thousands of times over describe trillions of paths (a directory bomb). A listing may name at
+# most this many entries per distinct link it read, beyond a first allowance.
+MAX_AMPLIFICATION = 16
+FREE_ENTRIES = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +62,35 @@ def safe_name(name: str | None) -> str:
     return name
 
 
-def iter_directory(store: BlockStore, cid: CID, prefix: str = "", depth: int = 0) -> Iterator[FileRef]:
+class EntryBudget:
+    """Counts the entries a listing yields against the distinct directory links it has read."""
+
+    def __init__(self) -> None:
+        self.directories: set[bytes] = set()
+        self.links = 0
+        self.listed = 0
+
+    def read(self, cid: CID, entries: int) -> None:
+        if cid.raw not in self.directories:
+            self.directories.add(cid.raw)
+            self.links += entries
+
+    def spend(self, root: CID) -> None:
+        self.listed += 1
+        if self.listed > FREE_ENTRIES + MAX_AMPLIFICATION * self.links:
+            raise CorruptInput(
+                f"the UnixFS directory {root} lists over {self.listed} entries from only {self.links} links:"
+                " a directory bomb"
+            )
+
+
+def iter_directory(
+    store: BlockStore, cid: CID, prefix: str = "", depth: int = 0, budget: EntryBudget | None = None
+) -> Iterator[FileRef]:
     """Every file below a UnixFS directory (plain or HAMT-sharded), with its relative path."""
     if depth > MAX_DEPTH:
         raise CorruptInput("UnixFS directory nested too deeply")
+    budget = EntryBudget() if budget is None else budget
     node, data = node_of(store, cid)
     if data.type == NodeType.DIRECTORY:
         entries = [(safe_name(link.name), link.cid) for link in node.links]
@@ -67,27 +98,48 @@ def iter_directory(store: BlockStore, cid: CID, prefix: str = "", depth: int = 0
         entries = list(_hamt_entries(store, node, data, depth))
     else:
         raise CorruptInput(f"{cid} is not a UnixFS directory")
+    _check_unique(cid, entries)
+    budget.read(cid, len(entries))
     for name, child in entries:
+        budget.spend(cid)
         path = prefix + name
         kind = kind_of(store, child)
         if kind in (NodeType.DIRECTORY, NodeType.HAMT_SHARD):
-            yield from iter_directory(store, child, path + "/", depth + 1)
+            yield from iter_directory(store, child, path + "/", depth + 1, budget)
         elif kind in (NodeType.FILE, NodeType.RAW):
             yield FileRef(path, child, file_size(store, child))
         else:
             raise UnsupportedFormat(f"{path}: UnixFS {kind.name.lower()} entries are not supported")
 
 
-def _hamt_entries(store: BlockStore, node: PBNode, data: UnixFSData, depth: int) -> Iterator[tuple[str, CID]]:
-    """Entries of a HAMT shard and its sub-shards; each shard is checked against its header."""
+def _check_unique(cid: CID, entries: list[tuple[str, CID]]) -> None:
+    """One name, one entry: two entries named alike would be written over each other (or a file
+    over a folder) by whoever writes the directory out, so such a directory is corrupt."""
+    names = {name for name, _ in entries}
+    if len(names) != len(entries):
+        raise CorruptInput(f"the UnixFS directory {cid} names two entries alike")
+
+
+def _hamt_entries(
+    store: BlockStore, node: PBNode, data: UnixFSData, depth: int, shards: set[bytes] | None = None
+) -> Iterator[tuple[str, CID]]:
+    """Entries of a HAMT shard and its sub-shards; each shard is checked against its header.
+
+    A sub-shard reached twice is refused: its names would be listed twice, and a shard whose
+    256 slots all lead to the one below it, eight levels deep, would list 256^8 times over.
+    """
     from chunking.hamt import shard_links
 
     if depth > MAX_DEPTH:
         raise CorruptInput("HAMT shard nested too deeply")
+    shards = set() if shards is None else shards
     for link in shard_links(node, data):
         if link.name is None:  # a sub-shard: its entries belong to this same directory
+            if link.cid.raw in shards:
+                raise CorruptInput(f"the HAMT shard {link.cid} is linked twice in one directory")
+            shards.add(link.cid.raw)
             sub_node, sub_data = node_of(store, link.cid)
-            yield from _hamt_entries(store, sub_node, sub_data, depth + 1)
+            yield from _hamt_entries(store, sub_node, sub_data, depth + 1, shards)
         else:
             yield safe_name(link.name), link.cid
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services.anvil import anvil  # noqa: F401
+from tests.services.arlocal import arlocal  # noqa: F401
 from tests.services.kubo import kubo  # noqa: F401
 
 

@@ -27,7 +27,12 @@ def serve(
     cors: Annotated[
         list[str] | None, typer.Option("--cors-origin", help="Allowed browser origin (repeatable).")
     ] = None,
-    timeout: Annotated[int, typer.Option("--timeout", help="Seconds an idle connection is kept.")] = 30,
+    timeout: Annotated[
+        int, typer.Option("--timeout", help="Seconds an idle connection is kept, and a silent upload waited for.")
+    ] = 30,
+    head_timeout: Annotated[
+        float, typer.Option("--header-timeout", help="Seconds a client has to send a whole request head.")
+    ] = 10,
     home: HomeOption = None,
 ) -> None:
     """Serve REST v1 and the trustless gateway over this home.
@@ -38,6 +43,7 @@ def serve(
 
     from api.app import create_app
     from api.deps import ServerConfig
+    from api.http_timeouts import guarded_protocol
     from cairn.settings import load_settings
 
     config = ServerConfig(
@@ -49,7 +55,8 @@ def serve(
         port=port,
         log_level="warning",
         timeout_keep_alive=timeout,
-        h11_max_incomplete_event_size=64 * 1024,
+        h11_max_incomplete_event_size=64 * 1024,  # request line plus headers: 64 KiB at most
+        http=guarded_protocol(head_timeout, timeout),  # slow clients are cut off (api/http_timeouts.py)
     )
 
 

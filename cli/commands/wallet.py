@@ -7,12 +7,15 @@ The wallet is an RSA JWK kept at ``$CAIRN_HOME/keys/arweave.json`` with mode 060
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.options import HomeOption, JsonOption
 from cli.output import emit_json, notice
+
+if TYPE_CHECKING:
+    from lineage.repo import Repo
 
 app = typer.Typer(help="The Arweave wallet that pays for `cairn pin --to arweave`.", no_args_is_help=True)
 
@@ -89,13 +92,11 @@ def show(json_out: JsonOption = False, home: HomeOption = None) -> None:
     print(wallet.address)
 
 
-def _balance(repo: object, address: str) -> int | None:
+def _balance(repo: Repo, address: str) -> int | None:
     """The balance at the configured gateway, or ``None`` when none is set or it cannot answer."""
     from cairn.errors import CairnError
     from lineage.arweave_pin import open_client
-    from lineage.repo import Repo
 
-    assert isinstance(repo, Repo)
     if not repo.settings.get("arweave_url"):
         return None
     try:

@@ -37,7 +37,9 @@ def cairn(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
     return Result(code, captured.out, captured.err)
 
 
-def cairn_process(*args: str | Path, home: Path, timeout: float = 600, env: dict[str, str] | None = None) -> Result:
+def cairn_process(*args: str | Path, home: Path, timeout: float = 600, env: dict[str, str] | None = None,
+                  input: str | None = None) -> Result:  # fmt: skip
+    """Run ``cairn ARGS`` as a user would; ``input`` is typed on its standard input (else none)."""
     env = {**os.environ, **(env or {}), "CAIRN_HOME": str(home)}
     proc = subprocess.run(
         [sys.executable, "-m", "cli.main", *map(str, args)],
@@ -45,5 +47,6 @@ def cairn_process(*args: str | Path, home: Path, timeout: float = 600, env: dict
         capture_output=True,
         text=True,
         timeout=timeout,
+        input=input if input is not None else "",
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)

@@ -1,0 +1,550 @@
+#!/usr/bin/env python3
+"""Crash safety by SIGKILL: run real `cairn` work, kill it at random moments, check the home.
+
+Each round starts, side by side on one home: `cairn publish` of a fresh folder, `cairn pull` of a
+stored artifact, `cairn pin --to ipfs` of one not yet pinned (a real Kubo), and every third round
+two uploads to `cairn serve` (POST /v1/artifacts and POST /v1/car at once). Each process gets its
+own kill moment, drawn uniformly from that operation's usual duration, and is sent SIGKILL then
+(for uploads, the server is). Only a process still running when the signal goes out counts as a
+kill. After every round:
+
+- fsck finds nothing wrong (``lineage.maintenance.fsck``, what `cairn fsck` runs; every fifth
+  round, and at the end, the real `cairn fsck` and `cairn ls --json` commands as well);
+- no artifact is half-visible: every listed artifact verifies (each is verified in full the first
+  time it is listed; fsck then re-hashes every block and walks every listed artifact each round);
+- nothing stored before is lost: every artifact completed in earlier rounds is still listed;
+- each killed operation, run again, completes: a publish lists its artifact, a pull matches its
+  source byte for byte and writes nothing beside its target, a pin ends `pinned` with Kubo holding
+  the pin, the uploads are accepted by the restarted server.
+
+    .venv/bin/python scripts/kill-loop.py --kills 100                     # the CI variant (~1-2 min)
+    .venv/bin/python scripts/kill-loop.py --kills 3000 --size-mb 16       # the long variant
+    .venv/bin/python scripts/kill-loop.py --ipfs-api http://127.0.0.1:5001 --work /tmp/kl
+
+Without ``--ipfs-api`` a throwaway Kubo is started (tests/services/kubo.py); ``--no-ipfs`` skips
+pins. The last line reads ``kills survived: N``; the exit status is 1 at the first failed check
+(the work folder is then kept for a look).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+
+FIRST_GUESS = {"publish": 1.0, "pull": 0.8, "pin": 1.5, "serve": 1.0}  # seconds, until re-runs measure them
+SERVE_EVERY = 3  # rounds; a server restart costs more than a CLI run
+KILL_WINDOW = 0.85  # kill moments fall in the first 85% of an operation's usual (re-run) duration
+
+
+class CheckFailed(Exception):
+    """A property of the home did not hold after a kill."""
+
+
+@dataclass
+class Stored:
+    """An artifact that completed: it must stay listed, and a pull of it must match ``source``."""
+
+    cid: str
+    source: Path
+
+
+@dataclass
+class Loop:
+    work: Path
+    rng: random.Random
+    size_mb: float
+    ipfs_api: str | None
+    stored: list[Stored] = field(default_factory=list)
+    verified: set[str] = field(default_factory=set)
+    pinned: set[str] = field(default_factory=set)
+    kills: Counter[str] = field(default_factory=Counter)
+    rounds: int = 0
+    durations: dict[str, float] = field(default_factory=lambda: dict(FIRST_GUESS))
+    server: Server | None = None
+    token: str = ""
+    car_sources: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def home(self) -> Path:
+        return self.work / "home"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, "CAIRN_HOME": str(self.home), "PYTHONPATH": str(ROOT)}
+        if self.ipfs_api:
+            env["CAIRN_IPFS_API"] = self.ipfs_api
+        return env
+
+    def measured(self, operation: str, seconds: float) -> None:
+        self.durations[operation] = 0.7 * self.durations[operation] + 0.3 * seconds
+
+
+# --- inputs ----------------------------------------------------------------------------------------
+
+
+def make_folder(path: Path, seed: int, size_mb: float) -> Path:
+    """A model-like folder: a safetensors file of three tensors, a binary blob, small text files,
+    and one file every folder shares (so deduplication is on the path too)."""
+    rng = np.random.default_rng(seed)
+    path.mkdir(parents=True)
+    floats = int(size_mb * (1 << 20) * 0.6) // 12
+    _write_safetensors(path / "model.safetensors", [rng.standard_normal(floats).astype(np.float32) for _ in range(3)])
+    (path / "blob.bin").write_bytes(rng.integers(0, 256, int(size_mb * (1 << 20) * 0.4), dtype=np.uint8).tobytes())
+    (path / "config.json").write_text(json.dumps({"seed": seed, "hidden": 64}))
+    (path / "shared.txt").write_text("the same in every folder\n" * 1000)
+    (path / "notes").mkdir()
+    for i in range(8):
+        (path / "notes" / f"{i}.txt").write_text(f"note {i} of folder {seed}\n")
+    return path
+
+
+def _write_safetensors(path: Path, arrays: list[Any]) -> None:
+    header: dict[str, Any] = {}
+    offset = 0
+    for i, array in enumerate(arrays):
+        header[f"layer.{i}.weight"] = {"dtype": "F32", "shape": list(array.shape),
+                                       "data_offsets": [offset, offset + array.nbytes]}  # fmt: skip
+        offset += array.nbytes
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as out:
+        out.write(len(text).to_bytes(8, "little") + text)
+        for array in arrays:
+            out.write(array.tobytes())
+
+
+def folder_digest(path: Path) -> dict[str, str]:
+    files = (p for p in path.rglob("*") if p.is_file())
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def fresh_folder(loop: Loop, kind: str) -> Path:
+    seed = loop.rounds * 10 + {"publish": 1, "serve": 2, "car": 3}[kind]
+    return make_folder(loop.work / "inputs" / f"{kind}-{loop.rounds}", seed, loop.size_mb)
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+
+def cairn_argv(*args: str | Path | int) -> list[str]:
+    return [sys.executable, "-m", "cli.main", *map(str, args)]
+
+
+def run_cairn(loop: Loop, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cairn_argv(*args), env=loop.env, capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def expect_ok(done: subprocess.CompletedProcess[str], what: str) -> str:
+    if done.returncode != 0:
+        raise CheckFailed(f"{what} exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    return done.stdout
+
+
+# --- the checks ----------------------------------------------------------------------------------
+
+
+def check_home(loop: Loop, with_cli: bool) -> None:
+    """fsck is clean, every newly listed artifact verifies, every stored one is still listed."""
+    from chunking.cid import CID
+    from lineage.maintenance import fsck
+    from lineage.repo import Repo
+    from lineage.verify import verify
+
+    repo = Repo.open(loop.home)
+    try:
+        report = fsck(repo)
+        if not report.ok:
+            raise CheckFailed(f"fsck: {report.problems[:3]}")
+        listed = {row.cid for row in repo.index.artifacts()}
+        for cid in sorted(listed - loop.verified):
+            result = verify(repo.store, CID.parse(cid))
+            if not result.ok:
+                raise CheckFailed(f"listed artifact {cid} does not verify: {result.failures[:3]}")
+            loop.verified.add(cid)
+    finally:
+        repo.close()
+    lost = [s.cid for s in loop.stored if s.cid not in listed]
+    if lost:
+        raise CheckFailed(f"artifacts stored before are gone: {lost}")
+    if with_cli:
+        expect_ok(run_cairn(loop, "fsck"), "cairn fsck")
+        shown = {row["cid"] for row in json.loads(expect_ok(run_cairn(loop, "ls", "--json"), "cairn ls --json"))}
+        if shown != listed:
+            raise CheckFailed(f"`cairn ls --json` and the index disagree: {sorted(shown ^ listed)}")
+
+
+# --- jobs: one operation each, started, maybe killed, then run again ---------------------------
+
+
+class Job:
+    """One operation of a round: ``start`` it, ``kill`` it if it still runs, ``rerun`` it."""
+
+    operation = ""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def running(self) -> bool:
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        raise NotImplementedError
+
+    def wait(self) -> None:
+        raise NotImplementedError
+
+    def rerun(self) -> None:
+        """Do the work again to the end and check its outcome; raise ``CheckFailed`` if not."""
+        raise NotImplementedError
+
+
+class CliJob(Job):
+    """A `cairn` command as its own process."""
+
+    def __init__(self, loop: Loop, args: tuple[str | Path, ...]) -> None:
+        self.loop, self.args = loop, args
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(cairn_argv(*self.args), env=self.loop.env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+
+    def wait(self) -> None:
+        assert self.proc is not None
+        self.proc.wait()
+
+    def run_again(self) -> subprocess.CompletedProcess[str]:
+        start = time.monotonic()
+        done = run_cairn(self.loop, *self.args)
+        self.loop.measured(self.operation, time.monotonic() - start)
+        return done
+
+
+class PublishJob(CliJob):
+    operation = "publish"
+
+    def __init__(self, loop: Loop) -> None:
+        self.folder = fresh_folder(loop, "publish")
+        super().__init__(loop, ("publish", self.folder, "--name", self.folder.name, "--version", "1", "--json"))
+
+    def rerun(self) -> None:
+        cid = json.loads(expect_ok(self.run_again(), "publish re-run"))["cid"]
+        self.loop.stored.append(Stored(cid, self.folder))
+
+
+class PullJob(CliJob):
+    operation = "pull"
+
+    def __init__(self, loop: Loop) -> None:
+        self.artifact = loop.rng.choice(loop.stored)
+        self.pulls = loop.work / f"pulls-{loop.rounds}"
+        self.pulls.mkdir()
+        self.target = self.pulls / "out"
+        super().__init__(loop, ("pull", self.artifact.cid, "-o", self.target))
+
+    def rerun(self) -> None:
+        done = self.run_again()
+        finished_before = done.returncode == 2 and "not empty" in done.stderr and self._complete()
+        if done.returncode != 0 and not finished_before:  # a pull killed after its last rename is done
+            raise CheckFailed(f"pull re-run exited {done.returncode}: {done.stderr.strip()[-300:]}")
+        if not self._complete():
+            raise CheckFailed(f"pulled {self.target} differs from {self.artifact.source}")
+        beside = [p.name for p in self.pulls.iterdir() if p != self.target]
+        if beside:
+            raise CheckFailed(f"pull left files beside its target: {beside}")
+        shutil.rmtree(self.pulls)
+
+    def _complete(self) -> bool:
+        return self.target.is_dir() and folder_digest(self.target) == folder_digest(self.artifact.source)
+
+
+class PinJob(CliJob):
+    operation = "pin"
+
+    def __init__(self, loop: Loop, cid: str) -> None:
+        self.cid = cid
+        super().__init__(loop, ("pin", cid, "--to", "ipfs"))
+
+    def rerun(self) -> None:
+        from chunking.cid import CID
+        from storage.kubo import KuboClient
+
+        expect_ok(self.run_again(), "pin re-run")
+        pins = json.loads(expect_ok(run_cairn(self.loop, "pins", "--json"), "pins"))
+        state = next((row["state"] for row in pins if row["cid"] == self.cid), None)
+        if state != "pinned":
+            raise CheckFailed(f"after the pin re-run, {self.cid} is {state!r}, not pinned")
+        assert self.loop.ipfs_api is not None
+        client = KuboClient(self.loop.ipfs_api)
+        try:
+            if client.pin_ls(CID.parse(self.cid), type="recursive").get(CID.parse(self.cid)) != "recursive":
+                raise CheckFailed(f"Kubo holds no recursive pin on {self.cid}")
+        finally:
+            client.close()
+        self.loop.pinned.add(self.cid)
+
+
+# --- serve: uploads to a server that is killed ---------------------------------------------------
+
+
+class Server:
+    """`cairn serve` on a free port."""
+
+    def __init__(self, loop: Loop) -> None:
+        from tests.services.kubo import free_port
+
+        self.url = f"http://127.0.0.1:{free_port()}"
+        log = open(loop.work / "serve.log", "ab")  # noqa: SIM115 - the process owns it
+        self.proc = subprocess.Popen(cairn_argv("serve", "--port", self.url.rsplit(":", 1)[1]), env=loop.env,
+                                     stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
+                    return
+            if self.proc.poll() is not None:
+                raise CheckFailed("cairn serve exited at start")
+            time.sleep(0.05)
+        raise CheckFailed("cairn serve did not answer")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+Reply = httpx.Response | BaseException
+
+
+class ServeJob(Job):
+    """An artifact uploaded as multipart files and another as a CAR, to a server that is killed."""
+
+    operation = "serve"
+
+    def __init__(self, loop: Loop) -> None:
+        self.loop = loop
+        self.folder = fresh_folder(loop, "serve")
+        self.car, self.car_root = _car_of(loop, fresh_folder(loop, "car"))
+        self.threads: list[threading.Thread] = []
+        self.replies: list[Reply] = []
+        self.killed = False
+
+    def start(self) -> None:
+        if self.loop.server is None:
+            self.loop.server = Server(self.loop)
+        self.replies = self._send(self.loop.server)
+
+    def running(self) -> bool:
+        return any(thread.is_alive() for thread in self.threads)
+
+    def kill(self) -> None:
+        assert self.loop.server is not None
+        self.loop.server.proc.send_signal(signal.SIGKILL)
+        self.killed = True
+
+    def wait(self) -> None:
+        for thread in self.threads:
+            thread.join()
+        if self.killed:  # else the uploads ended before their kill moment, and the server lives on
+            assert self.loop.server is not None
+            self.loop.server.proc.wait()
+            self.loop.server = None
+
+    def rerun(self) -> None:
+        if self.loop.server is None:
+            self.loop.server = Server(self.loop)
+        start = time.monotonic()  # the uploads' duration, not the restart's
+        replies = self._send(self.loop.server)
+        for thread in self.threads:
+            thread.join()
+        self.loop.measured("serve", time.monotonic() - start)
+        for what, reply in zip(("POST /v1/artifacts", "POST /v1/car"), replies, strict=True):
+            if not isinstance(reply, httpx.Response) or reply.status_code != 201:
+                raise CheckFailed(f"{what} sent again after the kill failed: {reply!r} {getattr(reply, 'text', '')}")
+        upload = replies[0]
+        assert isinstance(upload, httpx.Response)
+        self.loop.stored += [Stored(upload.json()["cid"], self.folder),
+                             Stored(self.car_root, self.loop.car_sources[self.car_root])]  # fmt: skip
+
+    def _send(self, server: Server) -> list[Reply]:
+        replies: list[Reply] = [RuntimeError("not sent"), RuntimeError("not sent")]
+        auth = {"Authorization": f"Bearer {self.loop.token}"}
+        files = [("files", (str(p.relative_to(self.folder)), p.read_bytes())) for p in _files(self.folder)]
+
+        form = {"name": self.folder.name}
+
+        def upload() -> None:
+            replies[0] = _call(lambda: httpx.post(f"{server.url}/v1/artifacts", files=files, data=form,
+                                                  headers=auth, timeout=120))  # fmt: skip
+
+        def car() -> None:
+            headers = {**auth, "Content-Type": "application/vnd.ipld.car"}
+            replies[1] = _call(lambda: httpx.post(f"{server.url}/v1/car", content=self.car, headers=headers,
+                                                  timeout=120))  # fmt: skip
+
+        self.threads = [threading.Thread(target=upload), threading.Thread(target=car)]
+        for thread in self.threads:
+            thread.start()
+        return replies
+
+
+def _call(request: Callable[[], httpx.Response]) -> Reply:
+    try:
+        return request()
+    except httpx.HTTPError as exc:
+        return exc
+
+
+def _files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+def _car_of(loop: Loop, folder: Path) -> tuple[bytes, str]:
+    """Publish ``folder`` in a separate home and export it: a CAR of a whole artifact."""
+    from lineage.carfile import export_car
+    from lineage.publish import PublishOptions, publish
+    from lineage.repo import Repo
+
+    repo = Repo.open(loop.work / "car-source")
+    try:
+        result = publish(repo, [folder], PublishOptions(name=folder.name))
+        buffer = io.BytesIO()
+        export_car(repo.store, result.cid, buffer)
+    finally:
+        repo.close()
+    loop.car_sources[str(result.cid)] = folder
+    return buffer.getvalue(), str(result.cid)
+
+
+# --- the loop ------------------------------------------------------------------------------------
+
+
+def round_jobs(loop: Loop) -> list[Job]:
+    jobs: list[Job] = [PublishJob(loop), PullJob(loop)]
+    unpinned = [s.cid for s in loop.stored if s.cid not in loop.pinned]
+    if loop.ipfs_api and unpinned:
+        jobs.append(PinJob(loop, loop.rng.choice(unpinned)))
+    if loop.rounds % SERVE_EVERY == 0:
+        jobs.append(ServeJob(loop))
+    return jobs
+
+
+def play_round(loop: Loop) -> None:
+    """Start every job, kill each at its own moment if it still runs, check, run the killed again."""
+    jobs = round_jobs(loop)
+    started = time.monotonic()
+    moments = [(started + loop.rng.uniform(0, KILL_WINDOW * loop.durations[job.operation]), job) for job in jobs]
+    for _, job in moments:
+        job.start()
+    for moment, job in sorted(moments, key=lambda pair: pair[0]):
+        time.sleep(max(0.0, moment - time.monotonic()))
+        if job.running():
+            job.kill()
+            loop.kills[job.operation] += 1
+    for job in jobs:
+        job.wait()
+    check_home(loop, with_cli=False)
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=_collect, args=(job.rerun, errors)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _collect(work: Callable[[], None], errors: list[BaseException]) -> None:
+    try:
+        work()
+    except BaseException as exc:  # handed to the loop's thread, which raises the first one
+        errors.append(exc)
+
+
+def run_loop(loop: Loop, kills: int) -> None:
+    loop.token = expect_ok(run_cairn(loop, "token", "new", "--scope", "write"), "token new").strip().splitlines()[-1]
+    seed = make_folder(loop.work / "inputs" / "baseline", 424242, loop.size_mb)
+    baseline = json.loads(expect_ok(run_cairn(loop, "publish", seed, "--json"), "baseline publish"))["cid"]
+    loop.stored.append(Stored(baseline, seed))
+    started = time.monotonic()
+    while sum(loop.kills.values()) < kills:
+        loop.rounds += 1
+        play_round(loop)
+        if loop.rounds % 5 == 0:
+            check_home(loop, with_cli=True)
+            print(f"round {loop.rounds}: {sum(loop.kills.values())} kills {dict(loop.kills)},"
+                  f" {len(loop.stored)} artifacts, {time.monotonic() - started:.0f}s", flush=True)  # fmt: skip
+    check_home(loop, with_cli=True)
+
+
+@contextlib.contextmanager
+def kubo_api(args: argparse.Namespace) -> Iterator[str | None]:
+    if args.no_ipfs or args.ipfs_api:
+        yield None if args.no_ipfs else args.ipfs_api
+        return
+    from tests.services.kubo import running_kubo
+
+    with tempfile.TemporaryDirectory(prefix="kill-loop-kubo-") as base, running_kubo(Path(base)) as daemon:
+        yield daemon.api_url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--kills", type=int, default=100, help="stop once this many processes were killed")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (kill moments, what is pulled)")
+    parser.add_argument("--size-mb", type=float, default=1.5, help="size of each published folder")
+    parser.add_argument("--work", type=Path, help="work folder (default: a new temporary one, removed on success)")
+    parser.add_argument("--ipfs-api", help="Kubo RPC URL (default: start a throwaway Kubo)")
+    parser.add_argument("--no-ipfs", action="store_true", help="skip pins")
+    args = parser.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="cairn-kill-loop-"))
+    started = time.monotonic()
+    with kubo_api(args) as api:
+        loop = Loop(work, random.Random(args.seed), args.size_mb, api)
+        try:
+            run_loop(loop, args.kills)
+        except CheckFailed as exc:
+            print(f"FAILED after {sum(loop.kills.values())} kills, in round {loop.rounds}: {exc} (work kept in {work})")
+            return 1
+        finally:
+            if loop.server is not None:
+                loop.server.stop()
+    print(f"{loop.rounds} rounds in {time.monotonic() - started:.0f}s; kills by operation: {dict(loop.kills)};"
+          f" {len(loop.stored)} artifacts stored, all listed and verified")  # fmt: skip
+    print(f"kills survived: {sum(loop.kills.values())}")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
