@@ -72,53 +72,21 @@ def _verify(store: BlockStore, piece: Piece, buffer: bytearray) -> Verified:
 
 
 class _Writer:
-    """Writes verified blocks to ``fd`` at increasing offsets, kernel-side where possible.
-
-    Consecutive blocks of a file usually sit next to each other in one pack (a publish writes
-    them in order), so their verified ranges are merged into runs of up to 64 MiB and copied with
-    one ``copy_file_range`` each: per call the kernel copy costs about 0.5 ms, which at 256 KiB
-    blocks would bound a pull near 0.6 GB/s.
-    """
-
-    MAX_RUN = 64 << 20
+    """Writes verified blocks to ``fd`` at increasing offsets, kernel-side where possible."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.position = 0
-        self.kernel_copy: bool | None = None  # unknown until the first copy is tried
-        self.run: tuple[int, int, int] | None = None  # (pack fd, offset, length) to copy at ``position``
+        self.kernel_copy = True
 
     def write(self, block: Verified) -> None:
-        if block.source is not None and self.kernel_copy is not False:
-            if self.kernel_copy:
-                self._extend(block.source, len(block.view))
-                return
-            self.kernel_copy = self._copy(block.source, len(block.view))
-            if self.kernel_copy:
-                return
-        self.flush()
+        if block.source is not None and self.kernel_copy and self._copy(block.source, len(block.view)):
+            return
         view = block.view
         while view:
             written = os.pwrite(self.fd, view, self.position)
             self.position += written
             view = view[written:]
-
-    def _extend(self, source: tuple[int, int], length: int) -> None:
-        pack_fd, offset = source
-        run = self.run
-        if run is not None and run[0] == pack_fd and run[1] + run[2] == offset and run[2] < self.MAX_RUN:
-            self.run = (pack_fd, run[1], run[2] + length)
-            return
-        self.flush()
-        self.run = (pack_fd, offset, length)
-
-    def flush(self) -> None:
-        """Copy the pending run (kernel copy is known to work for these files by now)."""
-        if self.run is not None:
-            pack_fd, offset, length = self.run
-            self.run = None
-            if not self._copy((pack_fd, offset), length):
-                raise OSError(errno.EIO, "copy_file_range stopped working mid-file")
 
     def _copy(self, source: tuple[int, int], length: int) -> bool:
         pack_fd, offset = source
@@ -132,6 +100,7 @@ class _Writer:
         except OSError as exc:
             if exc.errno not in _NO_KERNEL_COPY or done:
                 raise
+            self.kernel_copy = False
             return False
         self.position += length
         return True
@@ -181,7 +150,6 @@ def write_file(
             if progress:
                 progress(len(item.view))
             free.put(item.buffer)
-        writer.flush()
         return writer.position
     finally:
         stop.set()
