@@ -113,7 +113,10 @@ class _Reader:
         return chunk
 
     def head(self) -> tuple[int, int, int]:
-        first = self.take(1)[0]
+        if self.pos >= len(self.buf):
+            raise CorruptInput("truncated DAG-CBOR")
+        first = self.buf[self.pos]  # one byte read in place: this runs for every value decoded
+        self.pos += 1
         major, info = first >> 5, first & 0x1F
         if info < 24:
             return major, info, info
