@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from cairn.errors import CorruptInput
 
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # the limit the safetensors library itself enforces
+MAX_NESTING = 64  # a real header nests 3 deep; serde_json, which safetensors uses, stops at 128
 
 DTYPE_SIZES = {
     "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "F8_E8M0": 1,
@@ -69,8 +71,11 @@ def parse_header(head: bytes | memoryview, file_size: int) -> SafetensorsHeader:
         raise CorruptInput(f"safetensors header length {length} exceeds {MAX_HEADER_BYTES}")
     if 8 + length > file_size or 8 + length > len(head):
         raise CorruptInput("safetensors header length points past the end of the file")
+    raw = bytes(head[8 : 8 + length])
+    if _nesting_depth(raw) > MAX_NESTING:
+        raise CorruptInput(f"safetensors header is not JSON: nested deeper than {MAX_NESTING}")
     try:
-        header = json.loads(bytes(head[8 : 8 + length]).decode("utf-8"))
+        header = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         # ValueError: not UTF-8, not JSON, or a number of more than 4,300 digits; RecursionError:
         # nesting deeper than Python's stack (100 KB of "[" is enough). All are a corrupt header.
@@ -97,6 +102,24 @@ def _check_text(value: Any) -> None:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise CorruptInput("safetensors header holds a string that is not valid Unicode") from exc
+
+
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _nesting_depth(raw: bytes) -> int:
+    """The deepest ``[``/``{`` nesting outside strings. Checked before ``json.loads``: deep enough
+    nesting overflows the C stack of Python's JSON decoder (a crash, not an exception) where the
+    recursion limit has been raised, as test runners and some libraries do."""
+    depth = deepest = 0
+    for match in _JSON_TOKENS.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 def _metadata(value: Any) -> dict[str, str]:
