@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,9 +20,11 @@ from lineage.pull import list_files
 from lineage.records import Manifest
 from lineage.repo import Repo
 from lineage.resolve import open_target, resolve
+from storage.staging import locked_folder
 from storage.unixfs_read import FileRef, iter_range, safe_name
 
 router = APIRouter(prefix="/v1", tags=["artifacts"], responses=ERROR_RESPONSES)
+UPLOAD_PREFIX = "upload-"  # staging folders in $CAIRN_HOME/tmp
 
 
 def _summary(row: ArtifactRow) -> ArtifactSummary:
@@ -178,8 +180,9 @@ def publish_upload(
     from lineage.publish import PublishOptions, publish
 
     _check_size(request)
-    staging = Path(tempfile.mkdtemp(prefix="upload-", dir=_tmp_dir(repo)))
-    try:
+    # Locked while the upload is published: `cairn fsck` removes the folders of killed servers.
+    staging_folder = locked_folder(_tmp_dir(repo) / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}")
+    with staging_folder as staging:
         folder = staging / "artifact"
         folder.mkdir()
         for upload in files:
@@ -194,7 +197,6 @@ def publish_upload(
             derived_from=tuple(CID.parse(c) for c in derived_from or []),
         )
         result = publish(repo, [folder], options)
-    finally:
         shutil.rmtree(staging, ignore_errors=True)
     return PublishResponse(
         cid=str(result.cid),

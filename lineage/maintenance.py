@@ -14,6 +14,7 @@ from lineage.repo import Repo
 from storage.blockstore import BlockStore
 from storage.dagwalk import walk
 from storage.gc import GcResult, collect_garbage
+from storage.staging import remove_leftovers
 from storage.union import UnionStore
 
 
@@ -37,6 +38,7 @@ def fsck(repo: Repo, repair: bool = False, reindex: bool = False, remotes: Seque
     if not repo.exists():
         report.notes.append(f"{repo.home} holds no store yet")
         return report
+    _remove_leftovers(repo, report)
     corrupt = _check_blocks(repo, report)
     if repair and corrupt:
         repo.store.delete_many(corrupt)
@@ -50,6 +52,15 @@ def fsck(repo: Repo, repair: bool = False, reindex: bool = False, remotes: Seque
     if not repair:
         report.problems[:0] = [f"block {c} is corrupt" for c in corrupt]
     return report
+
+
+def _remove_leftovers(repo: Repo, report: FsckReport) -> None:
+    """Staging folders of uploads whose server was killed (their lock is free): not problems,
+    leftovers (DESIGN.md §3), removed so that they do not pile up in the home."""
+    tmp = repo.home / "tmp"
+    removed = remove_leftovers(tmp, "upload-*") if tmp.is_dir() else []
+    if removed:
+        report.notes.append(f"removed {len(removed)} staging folders of interrupted uploads from {tmp}")
 
 
 def _check_blocks(repo: Repo, report: FsckReport) -> list[CID]:

@@ -3,21 +3,20 @@
 Files are written into a staging folder and moved into place only when all of them were read and
 verified, so a failure leaves the target as it was. Into a new (or empty) target the staging
 folder is a sibling that becomes the target by one rename, so even a kill -9 leaves either no
-target or the whole tree; with ``--force`` into a folder that has content, files move one by one.
-A staging folder is locked while its pull runs, so the next pull removes those of killed pulls
-(they would otherwise make the re-run find its target "not empty").
+target or the whole tree (a single file is renamed out of its own staging folder the same way);
+with ``--force`` into a folder that has content, files move one by one.
+A staging folder is locked while its pull runs (storage/staging.py), so the next pull removes
+those of killed pulls (they would otherwise make the re-run find its target "not empty").
 """
 
 from __future__ import annotations
 
-import fcntl
 import fnmatch
 import glob
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from lineage.repo import Repo
 from lineage.resolve import open_target
 from storage.blockstore import BlockStore
 from storage.export import write_file
+from storage.staging import locked_folder, remove_leftovers
 from storage.unixfs_read import FileRef, file_size, iter_directory, kind_of
 
 Progress = Callable[[int], None]
@@ -75,7 +75,7 @@ def _check_target(output: Path, force: bool) -> None:
     if output.exists() and not output.is_dir():
         raise Conflict(f"{output} exists and is not a folder")
     if output.is_dir():
-        _remove_stale_staging(output, STAGING_PREFIX + "*")
+        remove_leftovers(output, STAGING_PREFIX + "*")
         if any(output.iterdir()) and not force:
             raise Conflict(f"{output} is not empty; use --force to write into it")
 
@@ -87,8 +87,8 @@ def _write_tree(store: BlockStore, files: list[FileRef], output: Path, progress:
         return _write_into(store, files, output, progress)
     parent = output.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(parent, f".{glob.escape(output.name)}{STAGING_PREFIX}*")
-    with _staging(parent / f".{output.name}{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
+    remove_leftovers(parent, f".{glob.escape(output.name)}{STAGING_PREFIX}*")
+    with locked_folder(parent / f".{output.name}{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
         written = sum(_write_file(store, ref, _inside(staging, ref.path), progress) for ref in files)
         if output.is_dir():
             output.rmdir()  # empty (checked above); fails, and so keeps anything written there since
@@ -98,7 +98,7 @@ def _write_tree(store: BlockStore, files: list[FileRef], output: Path, progress:
 
 def _write_into(store: BlockStore, files: list[FileRef], output: Path, progress: Progress | None) -> int:
     """``--force`` into a folder with content: stage inside it, then move file by file."""
-    with _staging(output / f"{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
+    with locked_folder(output / f"{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
         written = sum(_write_file(store, ref, _inside(staging, ref.path), progress) for ref in files)
         for ref in files:
             final = _inside(output, ref.path)
@@ -106,37 +106,6 @@ def _write_into(store: BlockStore, files: list[FileRef], output: Path, progress:
             os.replace(staging / ref.path, final)
         shutil.rmtree(staging, ignore_errors=True)
     return written
-
-
-@contextmanager
-def _staging(path: Path) -> Iterator[Path]:
-    """A new staging folder, locked (flock) while the pull runs and removed if it fails."""
-    path.mkdir()
-    lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield path
-    except BaseException:
-        shutil.rmtree(path, ignore_errors=True)
-        raise
-    finally:
-        os.close(lock)
-
-
-def _remove_stale_staging(folder: Path, pattern: str) -> None:
-    """Remove staging folders matching ``pattern`` whose pull is gone (their lock is free)."""
-    for path in folder.glob(pattern):
-        try:
-            lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except OSError:
-            continue  # not a folder of ours (a file, a symlink): leave it alone
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # a pull running right now
-        finally:
-            os.close(lock)
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _inside(base: Path, rel: str) -> Path:
@@ -166,11 +135,11 @@ def _pull_single_file(store: BlockStore, cid: CID, ref: FileRef, output: Path, f
                       progress: Progress | None) -> PullResult:  # fmt: skip
     if output.exists() and not force:
         raise Conflict(f"{output} exists; use --force to overwrite it")
-    tmp = output.with_name(f".{output.name}.cairn-{uuid.uuid4().hex}")
-    try:
-        written = _write_file(store, ref, tmp, progress)
-        os.replace(tmp, output)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    parent = output.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(parent, f".{glob.escape(output.name)}{STAGING_PREFIX}*")
+    with locked_folder(parent / f".{output.name}{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
+        written = _write_file(store, ref, staging / output.name, progress)
+        os.replace(staging / output.name, output)
+        staging.rmdir()
     return PullResult(cid, output, [ref], written)

@@ -13,6 +13,7 @@ kill. After every round:
 - no artifact is half-visible: every listed artifact verifies (each is verified in full the first
   time it is listed; fsck then re-hashes every block and walks every listed artifact each round);
 - nothing stored before is lost: every artifact completed in earlier rounds is still listed;
+- no leftovers pile up: fsck removed the staging folders of uploads whose server was killed;
 - each killed operation, run again, completes: a publish lists its artifact, a pull matches its
   source byte for byte and writes nothing beside its target, a pin ends `pinned` with Kubo holding
   the pin, the uploads are accepted by the restarted server.
@@ -189,6 +190,9 @@ def check_home(loop: Loop, with_cli: bool) -> None:
     lost = [s.cid for s in loop.stored if s.cid not in listed]
     if lost:
         raise CheckFailed(f"artifacts stored before are gone: {lost}")
+    leftovers = list((loop.home / "tmp").glob("upload-*"))  # fsck removes a killed server's staging
+    if leftovers:
+        raise CheckFailed(f"fsck left upload staging folders behind: {leftovers}")
     if with_cli:
         expect_ok(run_cairn(loop, "fsck"), "cairn fsck")
         shown = {row["cid"] for row in json.loads(expect_ok(run_cairn(loop, "ls", "--json"), "cairn ls --json"))}

@@ -126,7 +126,7 @@ def _entity(store: BlockStore, target: CID, wanted: EntityBytes | None, sent: se
     if unixfs.type in (NodeType.FILE, NodeType.RAW):
         yield from _file(store, target, unixfs, wanted, sent)
     elif unixfs.type == NodeType.HAMT_SHARD:
-        yield from _shards(store, target, sent, 0)
+        yield from _shards(store, target, sent, 0, set())
     else:
         yield from _once(store, target, sent)  # a directory's own node lists its entries
 
@@ -174,8 +174,12 @@ def _file_range(
         offset += size
 
 
-def _shards(store: BlockStore, cid: CID, sent: set[bytes] | None, depth: int) -> Iterator[Block]:
-    """A HAMT directory's shard nodes, depth-first, without the entries they point to."""
+def _shards(store: BlockStore, cid: CID, sent: set[bytes] | None, depth: int, shards: set[bytes]) -> Iterator[Block]:
+    """A HAMT directory's shard nodes, depth-first, without the entries they point to.
+
+    A sub-shard linked twice is refused: a HAMT whose 256 slots all lead to one shard, eight
+    levels deep, would otherwise be walked 256^8 times (with ``dups`` or not).
+    """
     if depth > MAX_DEPTH:
         raise CorruptInput("HAMT shard nested too deeply")
     blocks = list(_once(store, cid, sent))
@@ -184,4 +188,7 @@ def _shards(store: BlockStore, cid: CID, sent: set[bytes] | None, depth: int) ->
     node = decode_node(data)
     for link in shard_links(node, UnixFSData.decode(node.data or b"")):
         if link.is_shard:
-            yield from _shards(store, link.cid, sent, depth + 1)
+            if link.cid.raw in shards:
+                raise CorruptInput(f"the HAMT shard {link.cid} is linked twice in one directory")
+            shards.add(link.cid.raw)
+            yield from _shards(store, link.cid, sent, depth + 1, shards)

@@ -137,13 +137,19 @@ def directory_entries(store: BlockStore, cid: CID, depth: int = 0) -> Iterator[t
         raise CorruptInput(f"{cid} is not a UnixFS directory")
 
 
-def _shard_entries(store: BlockStore, node: PBNode, data: UnixFSData, depth: int) -> Iterator[tuple[str, CID]]:
+def _shard_entries(
+    store: BlockStore, node: PBNode, data: UnixFSData, depth: int, shards: set[bytes] | None = None
+) -> Iterator[tuple[str, CID]]:
     if depth > MAX_DEPTH:
         raise CorruptInput("HAMT shard nested too deeply")
+    shards = set() if shards is None else shards
     for link in shard_links(node, data):
         if link.name is None:
+            if link.cid.raw in shards:  # its names would be listed again: 256^8 times in a HAMT bomb
+                raise CorruptInput(f"the HAMT shard {link.cid} is linked twice in one directory")
+            shards.add(link.cid.raw)
             sub_node, sub_data = node_of(store, link.cid)
-            yield from _shard_entries(store, sub_node, sub_data, depth + 1)
+            yield from _shard_entries(store, sub_node, sub_data, depth + 1, shards)
         else:
             yield safe_name(link.name), link.cid
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from chunking import dagcbor
 from chunking.dag import BalancedFileBuilder, DagEntry, emit_directory
-from chunking.dagpb import PBNode, encode_node
+from chunking.dagpb import PBNode, decode_node, encode_node
 from chunking.hamt import emit_hamt_directory, parse_link
 from chunking.multihash import BLAKE3
 from chunking.safetensors import SafetensorsHeader
@@ -81,6 +81,7 @@ def _check_pb(data: bytes) -> None:
 @given(node=fs.pb_nodes(), seed=seeds)
 def test_dagpb_unixfs_hamt(node: PBNode, seed: int) -> None:
     data = encode_node(node)
+    assert decode_node(data) == node, "a canonical dag-pb node does not round-trip"
     read = exercise("dag-pb+unixfs", read_pb, data)
     if read is not None:  # may be refused for UnixFS or HAMT reasons (drawn types and fanouts may be wrong)
         assert read.value.node == node

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,13 +33,10 @@ from tests.api.server import running_server
 from tests.data import small_model, write_safetensors
 from tests.fuzz import uploads as up
 from tests.fuzz.asgi import AsgiClient, Reply
-from tests.fuzz.harness import MUTANTS, TIME_LIMIT, Crash, exercise, fuzz_settings, note_outcome
+from tests.fuzz.harness import TIME_LIMIT, UPLOAD_EXAMPLES, UPLOAD_MUTANTS, Crash, exercise, fuzz_settings, note_outcome
 
 pytestmark = pytest.mark.timeout(900)
 MAX_UPLOAD = 256 << 10  # small, so that oversized bodies are among the inputs
-# A request through the whole app costs 1-20 ms here (thread-pool hops, SQLite, fsync on success),
-# against ~20 µs for a decoder input, so this target has its own, smaller default.
-UPLOAD_EXAMPLES = int(os.environ.get("CAIRN_FUZZ_UPLOAD_EXAMPLES", "1000"))
 
 
 class Server:
@@ -131,7 +127,7 @@ def test_upload_routes(server: Server, real_cars: list[bytes]) -> None:
     def run(upload: up.Upload, seed: int) -> None:
         rng = random.Random(seed)
         _send(server, upload, rng)
-        for _ in range(MUTANTS):
+        for _ in range(UPLOAD_MUTANTS):
             _send(server, upload.mutated(rng), rng)
 
     run()

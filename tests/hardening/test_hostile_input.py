@@ -271,3 +271,22 @@ def test_forged_revoked_and_malformed_tokens_get_nothing(home: Path, tmp_path: P
         again = httpx.put(f"{server.url}/v1/blocks/{cid}", content=block, headers={"Authorization": f"Bearer {write}"})
         assert again.status_code == 401
     repo.close()
+
+
+@pytest.mark.parametrize("query", ["/", "?format=car&dag-scope=entity", "?format=car&dag-scope=entity&dups=y"])
+def test_a_hamt_bomb_on_the_gateway_ends_quickly(capsys, home: Path, tmp_path: Path, query: str) -> None:
+    """Eight HAMT levels whose 256 slots all lead to one shard: the gateway's listing and its
+    entity-scope CAR walked them 256^8 times (found writing these tests; fixed in
+    storage/unixfs_path.py and storage/dagscope.py). Now the walk stops at the first shard reached
+    twice: a 4xx, or a response cut short, within seconds; the server lives on."""
+    root, blocks = dags.hamt_bomb(levels=8)
+    assert cairn(capsys, "car", "import", dags.write_car(tmp_path / "h.car", [root], blocks)).code == 0
+    with running_server(home) as server:
+        start = time.monotonic()
+        try:
+            reply = httpx.get(f"{server.url}/ipfs/{root}{query}", timeout=60)
+            assert reply.status_code in (400, 404, 422) or len(reply.content) < 1 << 20, reply.status_code
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            pass  # the stream was cut when the second link to one shard was found
+        assert time.monotonic() - start < 20
+        assert httpx.get(f"{server.url}/v1/health").status_code == 200
