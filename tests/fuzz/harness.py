@@ -43,6 +43,8 @@ MUTANTS = int(os.environ.get("CAIRN_FUZZ_MUTANTS", "33"))
 UPLOAD_EXAMPLES = int(os.environ.get("CAIRN_FUZZ_UPLOAD_EXAMPLES", "1000"))
 UPLOAD_MUTANTS = 16
 TIME_LIMIT = float(os.environ.get("CAIRN_FUZZ_TIME_LIMIT", "2"))
+# pytest-timeout for a whole fuzz test: fifteen minutes at the default sizes, scaled with them.
+TEST_TIMEOUT = int(900 * max(1.0, EXAMPLES / 3000, UPLOAD_EXAMPLES / 1000) * max(1.0, MUTANTS / 33))
 MEMORY_SAMPLE = 61  # every 61st input of a target runs under tracemalloc (prime: no lock-step with mutants)
 MEMORY_PER_BYTE = 256  # a decoded Python value may be this much larger than its encoding
 MEMORY_BASE = 8 << 20

@@ -24,7 +24,7 @@ from chunking.unixfs import UnixFSData
 from storage.dagwalk import walk
 from storage.unixfs_read import iter_range
 from tests.fuzz import strategies as fs
-from tests.fuzz.harness import EXAMPLES, MUTANTS, exercise, fuzz_settings
+from tests.fuzz.harness import EXAMPLES, MUTANTS, TEST_TIMEOUT, exercise, fuzz_settings
 from tests.fuzz.mutate import mutants
 from tests.fuzz.targets import (
     MemoryStore,
@@ -36,7 +36,7 @@ from tests.fuzz.targets import (
     write_car,
 )
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = pytest.mark.timeout(TEST_TIMEOUT)
 seeds = st.integers(0, (1 << 32) - 1)
 
 

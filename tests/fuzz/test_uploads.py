@@ -33,9 +33,18 @@ from tests.api.server import running_server
 from tests.data import small_model, write_safetensors
 from tests.fuzz import uploads as up
 from tests.fuzz.asgi import AsgiClient, Reply
-from tests.fuzz.harness import TIME_LIMIT, UPLOAD_EXAMPLES, UPLOAD_MUTANTS, Crash, exercise, fuzz_settings, note_outcome
+from tests.fuzz.harness import (
+    TEST_TIMEOUT,
+    TIME_LIMIT,
+    UPLOAD_EXAMPLES,
+    UPLOAD_MUTANTS,
+    Crash,
+    exercise,
+    fuzz_settings,
+    note_outcome,
+)
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = pytest.mark.timeout(TEST_TIMEOUT)
 MAX_UPLOAD = 256 << 10  # small, so that oversized bodies are among the inputs
 
 
