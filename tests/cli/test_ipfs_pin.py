@@ -135,11 +135,13 @@ def test_kubo_killed_mid_pin_then_the_pin_completes_without_resending(home: Path
 
 
 def _size(folder: Path) -> int:
-    """Bytes under ``folder``; Kubo renames and removes its batch files while we look, so skip those."""
+    """Bytes under ``folder``. Kubo creates and removes batch files and folders while we look:
+    os.walk skips folders that vanish, and files that vanish are skipped here."""
     total = 0
-    for path in folder.rglob("*") if folder.exists() else ():
-        try:
-            total += path.stat().st_size if path.is_file() else 0
-        except FileNotFoundError:
-            continue
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except FileNotFoundError:
+                continue
     return total
