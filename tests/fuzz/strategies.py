@@ -140,15 +140,16 @@ json_values = st.recursive(
     max_leaves=12,
 )
 
-# JSON that parsers choke on in ways other than a syntax error: deep nesting, huge numbers, odd types.
+# JSON that parsers choke on in ways other than a syntax error: deep nesting (3,000 levels is past
+# Python's recursion limit; the regression tests use 100,000), huge numbers, odd types.
 NASTY_HEADERS = (
-    b"[" * 100_000,
-    b'{"a":' * 20_000,
+    b"[" * 3_000,
+    b'{"a":' * 3_000,
     b'{"t": {"dtype": "F32", "shape": [' + b"9" * 5000 + b'], "data_offsets": [0, 4]}}',
     b'{"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 1e400]}}',
     b'{"t": {"dtype": "U8", "shape": [true], "data_offsets": [false, true]}}',
     b'{"t": {"dtype": "F32", "shape": [NaN], "data_offsets": [0, 4]}}',
-    b'{"__metadata__": {"k": ' + b"[" * 50_000 + b"}}",
+    b'{"__metadata__": {"k": ' + b"[" * 3_000 + b"}}",
     b'{"t": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}, "t": {"dtype": "U8", "shape": [2]}}',
     b"\xef\xbb\xbf{}",
     rb'{"\ud800": {}}',
