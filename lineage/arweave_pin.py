@@ -32,7 +32,7 @@ from pathlib import Path
 
 from cairn import __version__
 from cairn.errors import BadInput, CairnError, RemoteError, RemoteUnavailable
-from chunking.car import encode_header, read_blocks, read_header
+from chunking.car import CarWriter, encode_header, read_blocks, read_header
 from chunking.cid import CID, DAG_CBOR
 from chunking.varint import encode_varint
 from lineage.carfile import artifact_roots
@@ -393,11 +393,9 @@ def _write_car(repo: Repo, roots: list[CID], blocks: list[tuple[CID, int]]) -> P
     tmp = folder / f".{path.name}.tmp"
     try:
         with open(tmp, "wb") as handle:
-            handle.write(encode_header(roots))
+            writer = CarWriter(handle, roots)
             for cid, _ in blocks:
-                data = repo.store.get(cid)
-                handle.write(encode_varint(len(cid.raw) + len(data)) + cid.raw)
-                handle.write(data)
+                writer.put(cid, repo.store.get(cid))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
