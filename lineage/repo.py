@@ -1,7 +1,10 @@
-"""One Cairn home opened: its settings, local block store, index and signing key.
+"""One Cairn home opened: its settings, block store, index and signing key.
 
 Nothing is created on disk until something is written, so read-only commands on a fresh home
-(``ls``, ``fsck``) leave no trace.
+(``ls``, ``fsck``) leave no trace. Where the index and the blocks live is configuration
+(DESIGN.md §3): ``CAIRN_INDEX_URL`` names a shared database instead of ``index.sqlite``, and
+``CAIRN_BLOCKSTORE=ipfs`` keeps every block in the Kubo node instead of ``blocks/``, which
+together leave an API replica with no state of its own.
 """
 
 from __future__ import annotations
@@ -35,9 +38,12 @@ class Repo:
 
     @cached_property
     def index(self) -> Index:
-        return Index(self.home / "index.sqlite")
+        return Index(self.settings.get("index_url") or self.home / "index.sqlite")
 
     def exists(self) -> bool:
+        """Whether anything was ever written: always, for an index shared through a URL."""
+        if self.settings.get("index_url"):
+            return True
         return (self.home / "index.sqlite").exists() or (self.home / "blocks").exists()
 
     def close(self) -> None:
