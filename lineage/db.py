@@ -97,3 +97,12 @@ def unavailable(url: URL, exc: BaseException) -> IndexUnavailable:
     if password:
         detail = detail.replace(str(password), "***")
     return IndexUnavailable(f"cannot reach the index at {redact(url)}: {detail}")
+
+
+def release(target: str) -> None:
+    """Close the shared pool of a database URL (a test's throwaway database, a finished benchmark)."""
+    key = index_url(target).render_as_string(hide_password=False)
+    with _shared_lock:
+        engine = _shared.pop(key, None)
+    if engine is not None:
+        engine.dispose()

@@ -179,6 +179,17 @@ SELECT DISTINCT e.parent, e.child, e.relation FROM edges e JOIN reach r ON e.par
 """
 
 
+def _follow_indexes(db: sa.Connection) -> None:
+    """Make PostgreSQL walk by index lookups, for this transaction only.
+
+    Its planner guesses a recursive step from table statistics; on a table not analysed since a
+    bulk load it picks a hash join that scans every edge per level: 16 s instead of 0.05 s down a
+    chain of 10,000 (measured). A walk's frontier is always a few rows, so lookups are right.
+    """
+    db.execute(sa.text("SET LOCAL enable_hashjoin = off"))
+    db.execute(sa.text("SET LOCAL enable_mergejoin = off"))
+
+
 def descendant_edges(index: Index, root: str, depth: int | None = None) -> dict[str, list[tuple[str, str]]]:
     """``parent -> [(child, relation)]`` for everything below ``root`` (within ``depth`` steps),
     children sorted as ``Index.children`` sorts them.
@@ -188,6 +199,8 @@ def descendant_edges(index: Index, root: str, depth: int | None = None) -> dict[
     """
     query = _REACH_ALL if depth is None else _REACH_DEPTH
     with index.read() as db:
+        if db.dialect.name == "postgresql":
+            _follow_indexes(db)
         rows = [tuple(row) for row in db.execute(sa.text(query), {"root": root, "depth": depth})]
     children: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
     for parent, child, relation in sorted(rows):
