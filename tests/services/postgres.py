@@ -11,8 +11,8 @@ The binaries come from ``CAIRN_PG_BIN`` when set, else from ``scripts/install-po
 ``postgres`` user, in a folder under /tmp that it owns. The server listens on a free 127.0.0.1
 port only, trusts local connections (nothing but this machine can reach it) and, unless asked to
 be durable, skips fsync: a test cluster that loses power is thrown away anyway. The fixture
-skips only when ``CAIRN_SKIP_POSTGRES=1``; otherwise a PostgreSQL that cannot be installed or
-started fails the session with the reason.
+skips, saying why, when ``CAIRN_SKIP_POSTGRES=1`` or when PostgreSQL cannot be installed; one
+that is installed but does not start fails the tests that need it, with its log.
 """
 
 from __future__ import annotations
@@ -160,7 +160,11 @@ def postgres() -> Iterator[PostgresCluster]:
     if os.environ.get("CAIRN_SKIP_POSTGRES") == "1":
         pytest.skip("CAIRN_SKIP_POSTGRES=1: the PostgreSQL index is not tested")
     try:
-        cluster = PostgresCluster(find_bin())
+        bin_dir = find_bin()
+    except (PostgresSetupError, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"PostgreSQL could not be installed, so the PostgreSQL index is not tested: {exc}")
+    try:
+        cluster = PostgresCluster(bin_dir)
         cluster.start()
     except (PostgresSetupError, OSError, subprocess.SubprocessError, KeyError) as exc:
         pytest.fail(f"PostgreSQL is needed but could not be started: {exc}", pytrace=False)
