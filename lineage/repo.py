@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from cairn.errors import BadInput
 from cairn.settings import Settings, load_settings
 from lineage.index import Index
+from storage.blockstore import HomeStore
 from storage.packstore import PackStore
 
 
@@ -33,8 +35,18 @@ class Repo:
         return self.settings.home
 
     @cached_property
-    def store(self) -> PackStore:
-        return PackStore(self.home / "blocks")
+    def store(self) -> HomeStore:
+        kind = self.settings.blockstore
+        if kind == "local":
+            return PackStore(self.home / "blocks")
+        if kind != "ipfs":
+            raise BadInput(f"CAIRN_BLOCKSTORE={kind!r} is not a block store (use local or ipfs)")
+        api = self.settings.get("ipfs_api")
+        if not api:
+            raise BadInput("CAIRN_BLOCKSTORE=ipfs keeps blocks in Kubo: set CAIRN_IPFS_API to its RPC URL")
+        from storage.ipfs_store import IpfsStore
+
+        return IpfsStore(api)
 
     @cached_property
     def index(self) -> Index:

@@ -45,7 +45,6 @@ def serve(
     from api.deps import ServerConfig
     from api.http_timeouts import guarded_protocol
     from cairn.settings import load_settings
-
     from lineage.repo import Repo
 
     config = ServerConfig(
