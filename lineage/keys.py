@@ -7,13 +7,14 @@ the DAG-CBOR encoding of the record without its ``sig`` field.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from cairn.errors import BadInput
+from cairn.errors import BadInput, Conflict
 from chunking.multibase import b58_decode, b58_encode
 
 SIGNING_CONTEXT = b"cairn/record/v1\n"
@@ -71,20 +72,33 @@ def load_key(home: Path) -> SigningKey | None:
 
 
 def create_key(home: Path, overwrite: bool = False) -> SigningKey:
-    """Write a new key with mode 0600 (created so, never widened afterwards)."""
+    """Write a new key with mode 0600 (created so, never widened afterwards).
+
+    The key is written under a name of its own and then linked into place, which fails if a key
+    appeared meanwhile: two first publishes racing on a fresh home (an API server's threads)
+    end with one key, not a torn file or a lost rename.
+    """
     path = key_path(home)
     if path.exists() and not overwrite:
-        raise BadInput(f"a signing key already exists at {path}")
+        raise Conflict(f"a signing key already exists at {path}")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
-    seed = key.private_bytes_raw().hex()
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(seed + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    tmp = path.with_name(f".signing-{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key.private_bytes_raw().hex() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise Conflict(f"a signing key already exists at {path}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return SigningKey(key)
 
 
@@ -93,4 +107,10 @@ def load_or_create_key(home: Path) -> tuple[SigningKey, bool]:
     key = load_key(home)
     if key is not None:
         return key, False
-    return create_key(home), True
+    try:
+        return create_key(home), True
+    except Conflict:  # another thread or process created it first: use theirs
+        existing = load_key(home)
+        if existing is None:
+            raise
+        return existing, False
