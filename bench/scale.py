@@ -125,13 +125,13 @@ def lineage_round(index_url: str | None, home: Path, artifacts: int) -> dict[str
     from lineage.graph import lineage
     from lineage.repo import Repo
 
-    env = {**os.environ, "CAIRN_HOME": str(home)} | ({"CAIRN_INDEX_URL": index_url} if index_url else {})
+    os.environ.pop("CAIRN_INDEX_URL", None)
     if index_url:
         os.environ["CAIRN_INDEX_URL"] = index_url
-    else:
-        os.environ.pop("CAIRN_INDEX_URL", None)
+    env = {**os.environ, "CAIRN_HOME": str(home)}
     cids = [str(CID.of(DAG_CBOR, BLAKE3, i.to_bytes(4, "big"))) for i in range(artifacts)]
     repo = Repo.open(home)
+    repo.index.migrate()
     edges = [(cids[i], cids[(i - 1) // 4], "derived_from") for i in range(1, artifacts)]
     for start in range(0, len(edges), 20_000):
         repo.index.add_edges(edges[start : start + 20_000])
@@ -162,6 +162,7 @@ def main() -> None:
     try:
         with running_postgres(durable=True) as pg, running_kubo(work / "kubo") as kubo:
             result["api"] = _api(pg, kubo, work, args)
+            print(json.dumps(result["api"]), flush=True)
             result["lineage_down_postgresql"] = lineage_round(pg.fresh_database("lineage"), work / "pg-home",
                                                               args.artifacts)  # fmt: skip
         result["lineage_down_sqlite"] = lineage_round(None, work / "sqlite-home", args.artifacts)

@@ -330,10 +330,15 @@ def _serve(daemon: KuboDaemon, command: list[str]) -> int:
     for key, value in exports.items():
         print(f"export {key}={value}")
     print("# Kubo is running; Ctrl-C stops it and removes its repo", file=sys.stderr, flush=True)
+    wait_for_stop()
+    return 0
+
+
+def wait_for_stop() -> None:
+    """Block until Ctrl-C or SIGTERM (the shell entry points of the services end this way)."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(KeyboardInterrupt):
         signal.pause()
-    return 0
 
 
 if __name__ == "__main__":

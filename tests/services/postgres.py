@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from tests.services.kubo import LOOPBACK, _die_with_parent, _tail, free_port
+from tests.services.kubo import LOOPBACK, _die_with_parent, _tail, free_port, wait_for_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = ROOT / "scripts" / "install-postgres.sh"
@@ -186,9 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if command:
                 return subprocess.run(command, env={**os.environ, "CAIRN_INDEX_URL": url}, check=False).returncode
             print(f"export CAIRN_INDEX_URL={url}", flush=True)
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-            with contextlib.suppress(KeyboardInterrupt):
-                signal.pause()
+            wait_for_stop()
     except PostgresSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
