@@ -31,7 +31,9 @@ _ENV_KEYS = {
     "CAIRN_API_TOKEN": "api_token",
     "CAIRN_INDEX_URL": "index_url",
     "CAIRN_BLOCKSTORE": "blockstore",
+    "CAIRN_COMPRESSION": "compression",  # at-rest compression of new blocks: off (default) or zstd
 }
+COMPRESSION_CHOICES = ("off", "zstd")
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
@@ -53,6 +55,14 @@ class Settings:
     @property
     def blockstore(self) -> str:
         return self.values.get("blockstore", "local")
+
+    @property
+    def compression(self) -> bool:
+        """Whether new blocks are stored compressed (storage/compression.py)."""
+        chosen = self.values.get("compression", "off").lower()
+        if chosen not in COMPRESSION_CHOICES:
+            raise BadInput(f"compression must be one of {', '.join(COMPRESSION_CHOICES)}, not {chosen!r}")
+        return chosen == "zstd"
 
 
 def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:
