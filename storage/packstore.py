@@ -21,7 +21,9 @@ import secrets
 import sqlite3
 import struct
 import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +38,7 @@ ENTRY_HEAD = struct.Struct("<BBI")
 PACK_SUFFIX = ".pack"
 MAX_PACK_BYTES = 1 << 30  # start a new pack past 1 GiB so gc can rewrite packs piecemeal
 CHECKPOINT_BYTES = 256 << 20  # make blocks durable and visible at least this often
+COMPRESSING_AHEAD = 8  # blocks handed to the compression threads before the writer waits for the oldest
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS blocks (
@@ -191,7 +194,11 @@ class PackWriter:
         self.replace = replace  # gc's repack: a fresh pack, and locations of recorded blocks move
         self.lock_fd = -1 if replace else store.gc_lock(exclusive=False)
         self.pending: dict[bytes, tuple[int, int, int]] = {}  # cid -> offset, stored length, flags
-        self.compressor = BlockCompressor() if store.compression else None
+        # Compression runs on threads (zstd releases the GIL) while the caller cuts and hashes; blocks
+        # still reach the pack in the order they were appended.
+        self.compressors = _Compressors() if store.compression else None
+        self.compressing: deque[tuple[CID, bytes | memoryview, Future[tuple[Codec, bytes] | None]]] = deque()
+        self.queued: set[bytes] = set()
         self.dtype: str | None = None  # what the blocks being appended hold (a safetensors dtype)
         self.bytes_new = 0
         self.blocks_new = 0
@@ -234,15 +241,19 @@ class PackWriter:
                 self.abort()
         finally:
             self.appender.close()
+            if self.compressors is not None:
+                self.compressors.close()
             os.close(self.fd)
             if self.lock_fd >= 0:
                 os.close(self.lock_fd)
 
     def has(self, cid: CID) -> bool:
-        return cid.raw in self.pending or self.store.has(cid)
+        return cid.raw in self.pending or cid.raw in self.queued or self.store.has(cid)
 
     def get(self, cid: CID) -> bytes:
         """A block written by this writer (not yet committed) or already in the store, verified."""
+        if cid.raw in self.queued:
+            self._write_compressed(0)
         location = self.pending.get(cid.raw)
         if location is None:
             return self.store.get(cid)
@@ -273,26 +284,39 @@ class PackWriter:
 
     def append(self, cid: CID, data: bytes | memoryview) -> None:
         """Queue ``data`` for writing; it must stay valid until ``flush()`` (see storage/appender.py)."""
-        size, flags, stored = len(data), Codec.NONE, data
-        if self.compressor is not None:
-            packed = self.compressor.compress(data, self.dtype)
-            if packed is not None:
-                flags, stored = packed
+        self.bytes_new += len(data)
+        self.blocks_new += 1
+        if self.compressors is None:
+            self._write(cid, Codec.NONE, data)
+        else:
+            self.compressing.append((cid, data, self.compressors.submit(data, self.dtype)))
+            self.queued.add(cid.raw)
+            self._write_compressed(COMPRESSING_AHEAD)
+        if self.end - self.committed_end > CHECKPOINT_BYTES:
+            self.commit()
+
+    def _write(self, cid: CID, flags: Codec, stored: bytes | memoryview) -> None:
         head = ENTRY_HEAD.pack(flags, len(cid.raw), len(stored)) + cid.raw
         self.appender.write_at(self.end, (head, stored))
         self.pending[cid.raw] = (self.end + len(head), len(stored), flags)
         self.end += len(head) + len(stored)
-        self.bytes_new += size
-        self.blocks_new += 1
-        if self.end - self.committed_end > CHECKPOINT_BYTES:
-            self.commit()
+
+    def _write_compressed(self, keep: int) -> None:
+        """Write the oldest compressed blocks, in order, until at most ``keep`` are in flight."""
+        while len(self.compressing) > keep:
+            cid, data, future = self.compressing.popleft()
+            self.queued.discard(cid.raw)
+            flags, stored = future.result() or (Codec.NONE, data)
+            self._write(cid, flags, stored)
 
     def flush(self) -> None:
         """Wait until every queued block is written, so the caller may release its buffers."""
+        self._write_compressed(0)
         self.appender.drain()
 
     def commit(self) -> None:
         """Make every block so far durable, then visible."""
+        self._write_compressed(0)
         self.appender.drain()
         if not self.pending:
             return
@@ -308,6 +332,10 @@ class PackWriter:
 
     def abort(self) -> None:
         """Drop what was appended since the last commit."""
+        for _, _, future in self.compressing:
+            future.cancel()
+        self.compressing.clear()
+        self.queued.clear()
         with contextlib.suppress(OSError):  # the bytes are being dropped anyway
             self.appender.drain()
         self.pending.clear()
@@ -333,6 +361,26 @@ def scan_pack(path: Path) -> Iterator[tuple[CID, int, int, int]]:
             yield cid, data_at, length, flags
             handle.seek(length, os.SEEK_CUR)
             pos = data_at + length
+
+
+class _Compressors:
+    """A few threads, each with its own zstd context, compressing blocks for one writer."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="cairn-zstd")
+
+    def submit(self, data: bytes | memoryview, dtype: str | None) -> Future[tuple[Codec, bytes] | None]:
+        return self.pool.submit(self._compress, data, dtype)
+
+    def _compress(self, data: bytes | memoryview, dtype: str | None) -> tuple[Codec, bytes] | None:
+        compressor = getattr(self.local, "compressor", None)
+        if compressor is None:
+            compressor = self.local.compressor = BlockCompressor()
+        return compressor.compress(data, dtype)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _decompressed(cid: CID, flags: int, stored: bytes) -> bytes:
