@@ -32,7 +32,9 @@ _ENV_KEYS = {
     "CAIRN_INDEX_URL": "index_url",
     "CAIRN_BLOCKSTORE": "blockstore",
     "CAIRN_JOB_LEASE_SECONDS": "job_lease_seconds",  # how long a dead replica's job waits before another takes it
+    "CAIRN_COMPRESSION": "compression",  # at-rest compression of new blocks: off (default) or zstd
 }
+COMPRESSION_CHOICES = ("off", "zstd")
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
@@ -65,6 +67,14 @@ class Settings:
         if value < 0:
             raise BadInput(f"{key} must not be negative")
         return value
+
+    @property
+    def compression(self) -> bool:
+        """Whether new blocks are stored compressed (storage/compression.py)."""
+        chosen = self.values.get("compression", "off").lower()
+        if chosen not in COMPRESSION_CHOICES:
+            raise BadInput(f"compression must be one of {', '.join(COMPRESSION_CHOICES)}, not {chosen!r}")
+        return chosen == "zstd"
 
 
 def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:

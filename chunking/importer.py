@@ -66,11 +66,12 @@ def _unmap(view: memoryview, mapped: mmap.mmap) -> None:
         pass  # an exception's traceback still holds slices; the map closes when they are collected
 
 
-def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[int, int]]:
-    """The independent regions of a file: safetensors header and tensors, else the whole file."""
+def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[int, int, str | None]]:
+    """The independent regions of a file, each with the dtype of what it holds (if known):
+    safetensors header and tensors, else the whole file."""
     if profile.safetensors_regions and name.endswith(".safetensors"):
-        return parse_header(view, len(view)).regions(len(view))
-    return [(0, len(view))]
+        return parse_header(view, len(view)).typed_regions(len(view))
+    return [(0, len(view), None)]
 
 
 def import_file(path: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress) -> DagEntry:
@@ -80,13 +81,15 @@ def import_file(path: Path, profile: Profile, sink: BlockSink, progress: Progres
         if len(view) == 0:
             return _leaf(view, profile.hash_code, sink)
         try:
-            for start, end in file_regions(path.name, view, profile):
+            for start, end, dtype in file_regions(path.name, view, profile):
+                _hint(sink, dtype)
                 region = view[start:end]
                 for offset, length in profile.chunker.spans(region):
                     builder.add_leaf(_leaf(region[offset : offset + length], profile.hash_code, sink))
                     progress(length)
                 region.release()
         finally:
+            _hint(sink, None)
             _flush(sink)  # the sink may still hold slices of the map, which closes next
     return builder.finish()
 
@@ -97,6 +100,13 @@ def _flush(sink: BlockSink) -> None:
     flush = getattr(sink, "flush", None)
     if flush is not None:
         flush()
+
+
+def _hint(sink: BlockSink, dtype: str | None) -> None:
+    """Sinks that store blocks may compress floats better knowing their type: ``layout(dtype)``."""
+    layout = getattr(sink, "layout", None)
+    if layout is not None:
+        layout(dtype)
 
 
 def _leaf(data: memoryview, hash_code: int, sink: BlockSink) -> DagEntry:
@@ -179,6 +189,8 @@ def _entry_name(name: str) -> str:
         raise BadInput(f"file name {name!r} is not valid UTF-8") from None
     if name in ("", ".", "..") or "/" in name or "\0" in name:
         raise UnsafePath(f"cannot publish an entry named {name!r}")
+    if "\\" in name:  # a path separator on Windows: pull refuses such names, so never publish one
+        raise UnsafePath(f"cannot publish an entry named {name!r}: it holds a backslash")
     return name
 
 

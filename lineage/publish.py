@@ -82,6 +82,9 @@ class _CountingSink:
     def flush(self) -> None:
         self.writer.flush()
 
+    def layout(self, dtype: str | None) -> None:
+        self.writer.layout(dtype)
+
     def __call__(self, cid: CID, data: bytes | memoryview) -> None:
         if cid.raw in self.seen:
             return

@@ -38,7 +38,7 @@ class Repo:
     def store(self) -> HomeStore:
         kind = self.settings.blockstore
         if kind == "local":
-            return PackStore(self.home / "blocks")
+            return PackStore(self.home / "blocks", compression=self.settings.compression)
         if kind != "ipfs":
             raise BadInput(f"CAIRN_BLOCKSTORE={kind!r} is not a block store (use local or ipfs)")
         api = self.settings.get("ipfs_api")

@@ -103,6 +103,9 @@ class IpfsWriter:
     def flush(self) -> None:
         """Nothing to wait for: ``put`` copies what it keeps."""
 
+    def layout(self, dtype: str | None) -> None:
+        """Kubo stores blocks as they are: nothing to choose."""
+
     def _send(self) -> None:
         if not self.pending:
             return
