@@ -208,6 +208,18 @@ def test_a_shared_index_refuses_work_until_migrated(
     assert cairn(capsys, "ls", "--json").json() == []
 
 
+def test_replicas_starting_together_migrate_a_shared_index_once(bare_home: Path, postgres: PostgresCluster) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.cli.helpers import cairn_process
+
+    env = {"CAIRN_INDEX_URL": postgres.fresh_database()}
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: cairn_process("migrate", "--json", home=bare_home, env=env), range(3)))
+    assert all(r.code == 0 for r in results), [r.err for r in results]
+    assert sorted(r.json()["from_version"] for r in results) == [0, schema.LATEST, schema.LATEST]  # one did it
+
+
 def test_an_unreachable_index_is_one_line_without_the_password(
     capsys, bare_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
