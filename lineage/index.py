@@ -181,14 +181,24 @@ class Index:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for queries; nothing it does is committed."""
-        with self._open(self.engine) as conn:
+        with self._lost_connection(), self._open(self.engine) as conn:
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A connection in one transaction, committed when the block ends without an error."""
-        with self._open(self.engine) as conn, conn.begin():
+        with self._lost_connection(), self._open(self.engine) as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def _lost_connection(self) -> Iterator[None]:
+        """A server that went away mid-statement is ``IndexUnavailable`` too (HTTP 503, exit 1)."""
+        try:
+            yield
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            raise unavailable(self.url, exc) from exc
 
     def close(self) -> None:
         if self._engine is not None:

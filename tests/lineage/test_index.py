@@ -220,6 +220,16 @@ def test_replicas_starting_together_migrate_a_shared_index_once(bare_home: Path,
     assert sorted(r.json()["from_version"] for r in results) == [0, schema.LATEST, schema.LATEST]  # one did it
 
 
+def test_connections_the_server_dropped_are_replaced_unseen(postgres: PostgresCluster) -> None:
+    url = postgres.fresh_database()
+    index = Index(url)
+    index.migrate()
+    index.add_record("r1", "run")
+    database = url.rsplit("/", 1)[1]
+    postgres.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
+    assert index.has_record("r1")  # a restarted or failed-over server costs a reconnect, not an error
+
+
 def test_an_unreachable_index_is_one_line_without_the_password(
     capsys, bare_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
