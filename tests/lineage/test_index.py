@@ -204,8 +204,12 @@ def test_a_shared_index_refuses_work_until_migrated(
     monkeypatch.setenv("CAIRN_INDEX_URL", postgres.fresh_database())
     refused = cairn(capsys, "ls")
     assert refused.code == 1 and "run `cairn migrate`" in refused.err, refused.err
+    doctor = {c["name"]: c for c in cairn(capsys, "doctor", "--json").json()}
+    assert doctor["index"]["ok"] is False and "run `cairn migrate`" in doctor["index"]["detail"]
     assert cairn(capsys, "migrate").code == 0
     assert cairn(capsys, "ls", "--json").json() == []
+    doctor = {c["name"]: c for c in cairn(capsys, "doctor", "--json").json()}
+    assert doctor["index"]["ok"] is True and f"schema version {schema.LATEST}" in doctor["index"]["detail"]
 
 
 def test_replicas_starting_together_migrate_a_shared_index_once(bare_home: Path, postgres: PostgresCluster) -> None:
