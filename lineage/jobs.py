@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ def _row(row: Any) -> JobRow:
 
 def worker_name() -> str:
     """Who holds a lease: host, process and a random part (pids are reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    return f"{os.uname().nodename}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 _CLAIMABLE = "(state = 'queued' OR (state = 'running' AND lease_until < :now))"
