@@ -17,6 +17,7 @@ from cairn.errors import BadInput, UnsafePath
 from chunking.cid import CID, RAW
 from chunking.dag import BalancedFileBuilder, BlockSink, DagEntry, emit_directory
 from chunking.multihash import digest
+from chunking.parallel import cut_and_hash
 from chunking.profiles import Profile
 from chunking.safetensors import parse_header
 
@@ -74,20 +75,22 @@ def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[in
     return [(0, len(view), None)]
 
 
-def import_file(path: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress) -> DagEntry:
-    """Chunk, hash and emit one file; return its DAG root."""
+def import_file(path: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress,
+                threads: int = 1) -> DagEntry:  # fmt: skip
+    """Chunk, hash and emit one file; return its DAG root. ``threads`` lanes cut and hash its
+    regions side by side (chunking/parallel.py); the blocks and CIDs do not depend on it."""
     builder = BalancedFileBuilder(profile.hash_code, profile.max_links, sink)
     with _mapped(path) as view:
         if len(view) == 0:
             return _leaf(view, profile.hash_code, sink)
         try:
-            for start, end, dtype in file_regions(path.name, view, profile):
-                _hint(sink, dtype)
-                region = view[start:end]
-                for offset, length in profile.chunker.spans(region):
-                    builder.add_leaf(_leaf(region[offset : offset + length], profile.hash_code, sink))
-                    progress(length)
-                region.release()
+            regions = file_regions(path.name, view, profile)
+            for batch in cut_and_hash(view, regions, profile.chunker, profile.hash_code, threads):
+                _hint(sink, batch.dtype)
+                for leaf in batch.leaves:
+                    sink(leaf.cid, view[leaf.offset : leaf.offset + leaf.length])
+                    builder.add_leaf(DagEntry(leaf.cid, leaf.length, leaf.length))
+                    progress(leaf.length)
         finally:
             _hint(sink, None)
             _flush(sink)  # the sink may still hold slices of the map, which closes next
@@ -116,11 +119,11 @@ def _leaf(data: memoryview, hash_code: int, sink: BlockSink) -> DagEntry:
 
 
 def import_paths(
-    paths: list[Path], profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress
+    paths: list[Path], profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress, threads: int = 1
 ) -> ImportResult:
     """Import what `publish` was given: one folder, or files (and folders) under their base names."""
     if len(paths) == 1 and _is_dir(paths[0]):
-        return import_tree(paths[0], profile, sink, progress)
+        return import_tree(paths[0], profile, sink, progress, threads)
     entries: list[tuple[str, DagEntry]] = []
     files: list[ImportedFile] = []
     for path in paths:
@@ -128,18 +131,18 @@ def import_paths(
         if any(existing == name for existing, _ in entries):
             raise BadInput(f"two inputs are both named {name!r}")
         if _is_dir(path):
-            sub = import_tree(path, profile, sink, progress)
+            sub = import_tree(path, profile, sink, progress, threads)
             files.extend(ImportedFile(f"{name}/{f.path}", f.entry) for f in sub.files)
             entries.append((name, sub.root))
         else:
-            entry = import_file(_regular_file(path), profile, sink, progress)
+            entry = import_file(_regular_file(path), profile, sink, progress, threads)
             files.append(ImportedFile(name, entry))
             entries.append((name, entry))
     return ImportResult(_emit_dir(entries, profile, sink), files)
 
 
 def import_tree(
-    root: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress
+    root: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress, threads: int = 1
 ) -> ImportResult:
     """Import a folder as a UnixFS directory tree, refusing links that lead out of it."""
     base = root.resolve()
@@ -158,7 +161,7 @@ def import_tree(
                     raise UnsafePath(f"{child} is a link to a folder; publish the folder itself")
                 entries.append((name, walk(child, f"{prefix}{name}/")))
             else:
-                entry = import_file(_regular_file(child), profile, sink, progress)
+                entry = import_file(_regular_file(child), profile, sink, progress, threads)
                 files.append(ImportedFile(prefix + name, entry))
                 entries.append((name, entry))
         return _emit_dir(entries, profile, sink)
