@@ -41,22 +41,32 @@ class ImportResult:
     is_directory: bool = True
 
 
-@contextmanager
-def _mapped(path: Path) -> Iterator[memoryview]:
-    """The file's bytes as a read-only memory map (an empty buffer for an empty file)."""
-    try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size == 0:
-                yield memoryview(b"")
-                return
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            view = memoryview(mapped)
-            try:
-                yield view
-            finally:
-                _unmap(view, mapped)
-    except (IsADirectoryError, PermissionError, FileNotFoundError) as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
+RELEASE_EVERY = 64 << 20  # give mapped pages back to the kernel this often (bytes of input)
+
+
+class _Mapped:
+    """A file's bytes as a read-only memory map, whose pages already stored can be given back.
+
+    Touched pages of a file mapping count in the process's resident memory until unmapped, so a
+    20 GB file would show 20 GB resident by its end; ``forget`` drops them (the page cache keeps
+    them), which holds publish's peak memory flat whatever the file size.
+    """
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if size else None
+        self.view = memoryview(self.map) if self.map is not None else memoryview(b"")
+        self.forgotten = 0
+
+    def forget(self, upto: int) -> None:
+        """Drop the pages before ``upto`` (every buffer handed out below it must be written)."""
+        end = upto - upto % mmap.PAGESIZE
+        if self.map is not None and end > self.forgotten and hasattr(mmap, "MADV_DONTNEED"):
+            self.map.madvise(mmap.MADV_DONTNEED, self.forgotten, end - self.forgotten)
+            self.forgotten = end
+
+    def close(self) -> None:
+        if self.map is not None:
+            _unmap(self.view, self.map)
 
 
 def _unmap(view: memoryview, mapped: mmap.mmap) -> None:
@@ -65,6 +75,20 @@ def _unmap(view: memoryview, mapped: mmap.mmap) -> None:
         mapped.close()
     except BufferError:
         pass  # an exception's traceback still holds slices; the map closes when they are collected
+
+
+@contextmanager
+def _mapped(path: Path) -> Iterator[_Mapped]:
+    """The file's bytes as a read-only memory map (an empty buffer for an empty file)."""
+    try:
+        with open(path, "rb") as handle:
+            mapped = _Mapped(handle.fileno(), os.fstat(handle.fileno()).st_size)
+            try:
+                yield mapped
+            finally:
+                mapped.close()
+    except (IsADirectoryError, PermissionError, FileNotFoundError) as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[int, int, str | None]]:
@@ -80,7 +104,8 @@ def import_file(path: Path, profile: Profile, sink: BlockSink, progress: Progres
     """Chunk, hash and emit one file; return its DAG root. ``threads`` lanes cut and hash its
     regions side by side (chunking/parallel.py); the blocks and CIDs do not depend on it."""
     builder = BalancedFileBuilder(profile.hash_code, profile.max_links, sink)
-    with _mapped(path) as view:
+    with _mapped(path) as mapped:
+        view = mapped.view
         if len(view) == 0:
             return _leaf(view, profile.hash_code, sink)
         try:
@@ -91,6 +116,9 @@ def import_file(path: Path, profile: Profile, sink: BlockSink, progress: Progres
                     sink(leaf.cid, view[leaf.offset : leaf.offset + leaf.length])
                     builder.add_leaf(DagEntry(leaf.cid, leaf.length, leaf.length))
                     progress(leaf.length)
+                if batch.leaves and batch.leaves[0].offset - mapped.forgotten > RELEASE_EVERY:
+                    _flush(sink)  # what the sink still holds of the map is written: its pages may go
+                    mapped.forget(batch.leaves[0].offset)
         finally:
             _hint(sink, None)
             _flush(sink)  # the sink may still hold slices of the map, which closes next
