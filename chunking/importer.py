@@ -197,11 +197,11 @@ def import_tree(
     return ImportResult(walk(root, ""), files)
 
 
-def import_path_for_cid(path: Path, profile: Profile, sink: BlockSink) -> ImportResult:
+def import_path_for_cid(path: Path, profile: Profile, sink: BlockSink, threads: int = 1) -> ImportResult:
     """What `cairn cid PATH` hashes: a file as a file, a folder as its directory tree."""
     if _is_dir(path):
-        return import_tree(path, profile, sink)
-    entry = import_file(_regular_file(path), profile, sink)
+        return import_tree(path, profile, sink, threads=threads)
+    entry = import_file(_regular_file(path), profile, sink, threads=threads)
     return ImportResult(entry, [ImportedFile(path.name, entry)], is_directory=False)
 
 

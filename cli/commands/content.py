@@ -36,11 +36,12 @@ def cid(
 
     Example: cairn cid ./model --profile kubo --hash sha2-256
     """
+    from cairn.settings import load_settings
     from chunking.dag import discard
     from chunking.importer import import_path_for_cid
     from chunking.profiles import get_profile
 
-    result = import_path_for_cid(path, get_profile(profile, hash_name), discard)
+    result = import_path_for_cid(path, get_profile(profile, hash_name), discard, load_settings().threads)
     print(result.root.cid)
 
 
