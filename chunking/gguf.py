@@ -58,6 +58,8 @@ class GGUFTensor:
 class GGUFHeader:
     version: int
     alignment: int
+    metadata_end: int  # where the key/values end and the tensor infos begin
+    infos_end: int  # where the tensor infos end (alignment padding follows)
     data_start: int  # where tensor data begins: the end of the tensor infos, aligned
     tensors: tuple[GGUFTensor, ...]  # sorted by offset
 
@@ -131,13 +133,14 @@ def parse_gguf(data: bytes | memoryview, file_size: int) -> GGUFHeader:
             alignment = _alignment(reader, kind)
         else:
             _skip_value(reader, kind, 0)
+    metadata_end = reader.pos
     infos = [_tensor_info(reader) for _ in range(tensor_count)]
     data_start = _align(reader.pos, alignment)
     if data_start > file_size:
         raise CorruptInput("GGUF header padding runs past the end of the file")
     tensors = sorted((_tensor(info, data_start, alignment, file_size) for info in infos), key=lambda t: t.start)
     _check_layout(tensors, file_size)
-    return GGUFHeader(version, alignment, data_start, tuple(tensors))
+    return GGUFHeader(version, alignment, metadata_end, reader.pos, data_start, tuple(tensors))
 
 
 def _alignment(reader: _Reader, kind: int) -> int:

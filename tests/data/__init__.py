@@ -143,3 +143,22 @@ def _as_dtype(array: np.ndarray, dtype: str) -> bytes:
         return array.astype(np.float16).tobytes()
     words = array.view(np.uint32).astype(np.uint64)
     return ((words + 0x7FFF + ((words >> 16) & 1)) >> 16).astype(np.uint16).tobytes()  # BF16
+
+
+def write_torch_zip(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    """A zip laid out as ``torch.save`` lays it out: members stored uncompressed, in the given order,
+    each one's data aligned to 64 bytes by an ``FB`` extra field padded with ``Z`` (what PyTorch's
+    stream writer does). Used to make fine-tune variants of a real checkpoint without torch."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            pad = -(handle.tell() + 30 + len(name.encode()) + 4) % 64
+            info.extra = (0x4246).to_bytes(2, "little") + pad.to_bytes(2, "little") + b"Z" * pad
+            archive.writestr(info, data)
+    return path
+
+
+def torch_zip_members(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as archive:
+        return [(info.filename, archive.read(info)) for info in archive.infolist()]
