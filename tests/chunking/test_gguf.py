@@ -99,7 +99,7 @@ HOSTILE = {
     "alignment not a power of two": GGUF([_tensor()], alignment=24).encode(),
     "alignment zero": GGUF([_tensor()], alignment=0).encode(),
     "alignment of the wrong type": GGUF([], [("general.alignment", STRING, string("32"))]).encode(),
-    "key not UTF-8": GGUF([], [("k", UINT32, b"\0" * 4)]).encode().replace(b"\x01\0\0\0\0\0\0\0k", b"\x01" + b"\0" * 7 + b"\xff"),
+    "key not UTF-8": b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 1) + b"\xff" + struct.pack("<II", UINT32, 0),
     "empty file": b"",
 }  # fmt: skip
 
