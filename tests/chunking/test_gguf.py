@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cairn.errors import CorruptInput, UnsupportedFormat
 from chunking.gguf import parse_gguf
-from chunking.importer import file_regions, import_path_for_cid
+from chunking.importer import file_regions, import_file, import_path_for_cid
 from chunking.profiles import get_profile
 from tests.cli.helpers import cairn
 from tests.data import real_gguf_file
@@ -191,3 +191,11 @@ def test_fuzzed_headers_end_in_regions_or_a_cairn_error(
     _check(data)
     for mutant in mutants(data[:4096], seed, 25):  # mutate the header; the tensor data follows it
         _check(mutant + data[4096:])
+
+
+def test_native_v2_cids_do_not_depend_on_the_thread_count(tmp_path: Path) -> None:
+    path = tmp_path / "small.gguf"
+    path.write_bytes(small_gguf(layers=8, width=512).encode())
+    profile = get_profile("native-v2")
+    cids = {import_file(path, profile, lambda cid, data: None, threads=threads).cid for threads in (1, 2, 3, 8)}
+    assert len(cids) == 1
