@@ -30,7 +30,8 @@ LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # signature ... name length, extra le
 @dataclass(frozen=True, slots=True)
 class Member:
     name: str
-    start: int  # where the member's data begins, after its local header
+    header: int  # where its local header begins
+    start: int  # where its data begins, after the local header
     end: int
 
 
@@ -69,7 +70,7 @@ def stored_members(data: memoryview, file_size: int) -> list[Member] | None:
         return None
     members = sorted((_member(data, file_size, info) for info in infos), key=lambda m: m.start)
     for before, after in itertools.pairwise(members):
-        if after.start - LOCAL_HEADER.size < before.end:
+        if after.header < before.end:
             raise CorruptInput(f"zip members {before.name!r} and {after.name!r} overlap")
     return members
 
@@ -96,7 +97,7 @@ def _member(data: memoryview, file_size: int, info: zipfile.ZipInfo) -> Member:
     end = start + info.compress_size
     if end > file_size:
         raise CorruptInput(f"zip member {info.filename!r} runs past the end of the file")
-    return Member(info.filename, start, end)
+    return Member(info.filename, offset, start, end)
 
 
 class _ViewFile(io.RawIOBase):
