@@ -103,3 +103,66 @@ def test_a_lying_peer_is_caught(capsys, home: Path, tmp_path: Path, monkeypatch)
         liar.shutdown()
     assert result.code == 1 and "do not match" in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_compressed_home_sends_its_blocks_compressed_to_a_peer(capsys, tmp_path: Path, monkeypatch) -> None:
+    """A server that stores compressed blocks sends them as stored to a Cairn client that asks
+    (fewer bytes on the wire); the client decompresses and verifies each, and pulls the same bytes."""
+    from chunking.cid import CID
+    from lineage.carfile import iter_artifact_blocks
+    from storage.peer import PeerStore
+    from tests.data import real_model_as
+
+    peer_home = tmp_path / "peer"
+    model = real_model_as("BF16", tmp_path / "bf16" / "model.safetensors")
+    monkeypatch.setenv("CAIRN_COMPRESSION", "zstd")
+    cid = cairn(capsys, "publish", model.parent, "--home", str(peer_home)).last_line
+    monkeypatch.delenv("CAIRN_COMPRESSION")
+    with running_server(peer_home) as peer:
+        store = PeerStore(peer.url)
+        on_wire = 0
+
+        def count(response: httpx.Response) -> None:
+            nonlocal on_wire
+            on_wire += int(response.headers.get("content-length", 0))
+
+        store.http.event_hooks["response"].append(count)
+        block_bytes = sum(len(data) for _, data in iter_artifact_blocks(store, CID.parse(cid)))
+        store.close()
+        assert on_wire < block_bytes / 1.4, (on_wire, block_bytes)
+        plain = httpx.get(f"{peer.url}/v1/blocks/{cid}")  # a client that does not ask gets raw bytes
+        assert plain.headers["content-type"] == "application/vnd.ipld.raw" and CID.parse(cid).matches(plain.content)
+        monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+        pulled = cairn(capsys, "pull", cid, "--from", peer.url, "-o", tmp_path / "out")
+        assert pulled.code == 0, pulled.err
+        assert (tmp_path / "out" / "model.safetensors").read_bytes() == model.read_bytes()
+
+
+def test_a_peer_sending_a_damaged_compressed_block_is_caught(capsys, tmp_path: Path, monkeypatch) -> None:
+    """A fake, to inject what a real server cannot send: a compressed payload that is damaged."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class Damaged(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"\x00\x00\x04\x00" + b"\x01\xff\xff\x00\x00garbage"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.cairn.block.compressed")
+            self.send_header("X-Cairn-Codec", "2")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    cid = _publish(capsys, tmp_path)
+    server = HTTPServer(("127.0.0.1", 0), Damaged)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+    try:
+        result = cairn(capsys, "pull", cid, "--from", f"http://127.0.0.1:{server.server_port}", "-o", tmp_path / "out")
+    finally:
+        server.shutdown()
+    assert result.code == 1 and "bad compressed block" in result.err, result.err
+    assert not (tmp_path / "out").exists()
