@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -79,28 +81,37 @@ def test_pull_from_and_pin_to_a_peer_server(capsys, home: Path, tmp_path: Path, 
         assert cairn(capsys, "verify", cid).code == 0
 
 
-def test_a_lying_peer_is_caught(capsys, home: Path, tmp_path: Path, monkeypatch) -> None:
-    """A fake is allowed only to inject a fault a real server cannot produce: wrong bytes."""
+@contextmanager
+def _fake_peer(body: bytes, headers: dict[str, str]) -> Iterator[str]:
+    """A fake server, allowed only to inject what a real one cannot send: the same wrong answer
+    to every GET. Yields its URL."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    class Liar(BaseHTTPRequestHandler):
+    class Fake(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(b"not the block you asked for")
+            self.wfile.write(body)
 
         def log_message(self, *_: object) -> None:
             pass
 
-    cid = _publish(capsys, tmp_path)
-    liar = HTTPServer(("127.0.0.1", 0), Liar)
-    threading.Thread(target=liar.serve_forever, daemon=True).start()
-    monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+    server = HTTPServer(("127.0.0.1", 0), Fake)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        result = cairn(capsys, "pull", cid, "--from", f"http://127.0.0.1:{liar.server_port}", "-o", tmp_path / "out")
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
-        liar.shutdown()
+        server.shutdown()
+
+
+def test_a_lying_peer_is_caught(capsys, home: Path, tmp_path: Path, monkeypatch) -> None:
+    cid = _publish(capsys, tmp_path)
+    monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+    with _fake_peer(b"not the block you asked for", {}) as url:
+        result = cairn(capsys, "pull", cid, "--from", url, "-o", tmp_path / "out")
     assert result.code == 1 and "do not match" in result.err
     assert not (tmp_path / "out").exists()
 
@@ -139,30 +150,10 @@ def test_a_compressed_home_sends_its_blocks_compressed_to_a_peer(capsys, tmp_pat
 
 
 def test_a_peer_sending_a_damaged_compressed_block_is_caught(capsys, tmp_path: Path, monkeypatch) -> None:
-    """A fake, to inject what a real server cannot send: a compressed payload that is damaged."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    class Damaged(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = b"\x00\x00\x04\x00" + b"\x01\xff\xff\x00\x00garbage"
-            self.send_response(200)
-            self.send_header("Content-Type", "application/vnd.cairn.block.compressed")
-            self.send_header("X-Cairn-Codec", "2")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_: object) -> None:
-            pass
-
     cid = _publish(capsys, tmp_path)
-    server = HTTPServer(("127.0.0.1", 0), Damaged)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
-    try:
-        result = cairn(capsys, "pull", cid, "--from", f"http://127.0.0.1:{server.server_port}", "-o", tmp_path / "out")
-    finally:
-        server.shutdown()
+    damaged = b"\x00\x00\x04\x00" + b"\x01\xff\xff\x00\x00garbage"
+    with _fake_peer(damaged, {"Content-Type": "application/vnd.cairn.block.compressed", "X-Cairn-Codec": "2"}) as url:
+        result = cairn(capsys, "pull", cid, "--from", url, "-o", tmp_path / "out")
     assert result.code == 1 and "bad compressed block" in result.err, result.err
     assert not (tmp_path / "out").exists()
