@@ -126,6 +126,17 @@ class PackStore:
             raise IntegrityError(f"block {cid} in the local store is corrupt")
         return data
 
+    def get_stored(self, cid: CID) -> tuple[int, bytes]:
+        """A block as stored, ``(flags, bytes)``, verified: what a peer that can decompress is
+        sent, so compressed blocks cross the network as small as they sit on disk."""
+        pack, offset, length, flags = self._find(cid)
+        if flags == Codec.NONE:
+            return flags, self.get(cid)
+        stored = os.pread(self._fd(pack), length, offset)
+        if len(stored) != length or not cid.matches(_decompressed(cid, flags, stored)):
+            raise IntegrityError(f"block {cid} in the local store is corrupt")
+        return flags, stored
+
     def read_into(self, cid: CID, buffer: bytearray) -> VerifiedRead:
         """Read a block into ``buffer`` (at least 1 MiB) and verify it there.
 
