@@ -136,6 +136,8 @@ def parse_gguf(data: bytes | memoryview, file_size: int) -> GGUFHeader:
     metadata_end = reader.pos
     infos = [_tensor_info(reader) for _ in range(tensor_count)]
     data_start = _align(reader.pos, alignment)
+    if data_start > file_size and not infos:
+        data_start = file_size  # a metadata-only file (a vocabulary) ends unpadded after its header
     if data_start > file_size:
         raise CorruptInput("GGUF header padding runs past the end of the file")
     tensors = sorted((_tensor(info, data_start, alignment, file_size) for info in infos), key=lambda t: t.start)

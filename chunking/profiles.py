@@ -77,7 +77,7 @@ def get_profile(name: str = "native-v1", hash_name: str | None = None) -> Profil
     if name == "native-v2":
         # native-v1 plus GGUF tensors and torch.save zip storages as regions (bench/formats.py).
         _only_hash(name, hash_name, "blake3")
-        return Profile(name, BLAKE3, CDCChunker(), 1024, True, False, block_size_over(256 * KIB), True)
+        return Profile(name, BLAKE3, CDCChunker(), 1024, True, False, block_size_over(256 * KIB), format_regions=True)
     if name == "kubo":
         # Kubo v0.41 `ipfs add -r` defaults: Import.UnixFSHAMTDirectorySizeThreshold 256KiB,
         # Import.UnixFSHAMTDirectorySizeEstimation "links", no directory MaxLinks.

@@ -72,6 +72,11 @@ def test_a_file_without_tensors_is_one_header_region_and_its_tail() -> None:
     assert _regions(data) == [(0, len(data) - 4, None), (len(data) - 4, len(data), None)]
 
 
+def test_a_metadata_only_file_may_end_without_padding() -> None:
+    data = GGUF([], [("general.name", STRING, string("vocab"))]).encode().rstrip(b"\0")
+    assert len(data) % 32 and _regions(data) == [(0, len(data), None)]
+
+
 # --- hostile headers ---------------------------------------------------------------------------
 
 
