@@ -33,6 +33,7 @@ _ENV_KEYS = {
     "CAIRN_BLOCKSTORE": "blockstore",
     "CAIRN_JOB_LEASE_SECONDS": "job_lease_seconds",  # how long a dead replica's job waits before another takes it
     "CAIRN_COMPRESSION": "compression",  # at-rest compression of new blocks: off (default) or zstd
+    "CAIRN_THREADS": "threads",  # lanes that cut and hash a file's regions (default: one per core)
 }
 COMPRESSION_CHOICES = ("off", "zstd")
 
@@ -67,6 +68,16 @@ class Settings:
         if value < 0:
             raise BadInput(f"{key} must not be negative")
         return value
+
+    @property
+    def threads(self) -> int:
+        """How many threads cut and hash at once (chunking/parallel.py); CIDs never depend on it."""
+        chosen = self.values.get("threads")
+        if chosen is None:
+            return os.cpu_count() or 1
+        if not chosen.isdigit() or not 1 <= int(chosen) <= 256:
+            raise BadInput(f"threads must be a whole number from 1 to 256, not {chosen!r}")
+        return int(chosen)
 
     @property
     def compression(self) -> bool:

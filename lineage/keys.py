@@ -15,6 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from cairn.errors import BadInput, Conflict
+from cairn.files import atomic_write
 from chunking.multibase import b58_decode, b58_encode
 
 SIGNING_CONTEXT = b"cairn/record/v1\n"
@@ -83,22 +84,18 @@ def create_key(home: Path, overwrite: bool = False) -> SigningKey:
         raise Conflict(f"a signing key already exists at {path}")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
-    tmp = path.with_name(f".signing-{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    seed = key.private_bytes_raw().hex().encode("ascii") + b"\n"
+    written = path if overwrite else path.with_name(f".{path.name}.{secrets.token_hex(6)}.new")
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key.private_bytes_raw().hex() + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise Conflict(f"a signing key already exists at {path}") from None
+        with atomic_write(written, mode=0o600) as handle:
+            handle.write(seed)
+        if written != path:
+            os.link(written, path)  # fails, unlike a rename, when a key appeared meanwhile
+    except FileExistsError:
+        raise Conflict(f"a signing key already exists at {path}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if written != path:
+            written.unlink(missing_ok=True)
     return SigningKey(key)
 
 

@@ -17,7 +17,6 @@ that is installed but does not start fails the tests that need it, with its log.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import pwd
@@ -33,7 +32,8 @@ from typing import Any
 
 import pytest
 
-from tests.services.kubo import LOOPBACK, _die_with_parent, _tail, free_port, wait_for_stop
+from tests.services.kubo import LOOPBACK, _die_with_parent, _tail, free_port
+from tests.services.shell import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = ROOT / "scripts" / "install-postgres.sh"
@@ -175,22 +175,13 @@ def postgres() -> Iterator[PostgresCluster]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Shell entry point: start a cluster, print its URL, run a command or wait for a signal."""
-    parser = argparse.ArgumentParser(prog="python -m tests.services.postgres", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="run this (after --) with the cluster up")
-    args = parser.parse_args(argv)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    try:
-        with running_postgres() as cluster:
-            url = cluster.fresh_database()
-            if command:
-                return subprocess.run(command, env={**os.environ, "CAIRN_INDEX_URL": url}, check=False).returncode
-            print(f"export CAIRN_INDEX_URL={url}", flush=True)
-            wait_for_stop()
-    except PostgresSetupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    """Shell entry point: start a cluster, print CAIRN_INDEX_URL of a fresh database, run a command or wait."""
+    return serve("postgres", __doc__ or "", lambda _base: running_postgres(), _exports,
+                 "PostgreSQL is running (its cluster is removed at the end)", PostgresSetupError, argv)  # fmt: skip
+
+
+def _exports(cluster: PostgresCluster) -> dict[str, str]:
+    return {"CAIRN_INDEX_URL": cluster.fresh_database()}
 
 
 if __name__ == "__main__":
