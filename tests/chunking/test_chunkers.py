@@ -58,7 +58,9 @@ def test_chunker_names() -> None:
 
 def _leaves(path: Path) -> set[bytes]:
     seen: set[bytes] = set()
-    import_file(path, get_profile("native-v1"), lambda cid, data: seen.add(cid.raw) if cid.codec == 0x55 else None)
+    import_file(
+        path, get_profile("native-v1"), lambda cid, data: seen.add(cid.raw) if cid.codec == 0x55 else None
+    )
     return seen
 
 

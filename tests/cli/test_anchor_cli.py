@@ -248,10 +248,7 @@ def test_arweave_for_users_without_an_evm_account(
     proof = json.loads(proof_file.read_text())
     assert tuple(proof) == PROOF_KEYS
     assert (proof["chain_id"], proof["contract"], proof["tx"], proof["block"]) == (
-        "arweave",
-        None,
-        batch["tx"],
-        batch["block"],
+        "arweave", None, batch["tx"], batch["block"]
     )
     assert cairn(capsys, "verify", cids["model"], "--require-anchor").code == 0
     monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "stranger"))
