@@ -38,6 +38,7 @@ ENTRY_HEAD = struct.Struct("<BBI")
 PACK_SUFFIX = ".pack"
 MAX_PACK_BYTES = 1 << 30  # start a new pack past 1 GiB so gc can rewrite packs piecemeal
 CHECKPOINT_BYTES = 256 << 20  # make blocks durable and visible at least this often
+FAULT_AROUND = 64 << 10  # Linux maps up to this much around a page fault on a file mapping
 COMPRESSING_AHEAD = 8  # blocks handed to the compression threads before the writer waits for the oldest
 
 _SCHEMA = """
@@ -149,6 +150,12 @@ class PackStore:
         view = memoryview(mapped)[offset : offset + length]
         if not cid.matches(view):
             raise IntegrityError(f"block {cid} in the local store is corrupt")
+        # Mapped pages once read count as this process's memory until dropped: drop them now (the
+        # page cache keeps them; a later read of the view faults them back in), so a pull of any
+        # size stays small. The kernel maps up to 64 KiB around each fault ("fault-around"), so
+        # the tail of the block before is dropped again too.
+        start = max(0, offset - offset % FAULT_AROUND - FAULT_AROUND)
+        mapped.madvise(mmap.MADV_DONTNEED, start, offset + length - start)
         return view, (self._fd(pack), offset)
 
     def _map(self, pack: str, end: int) -> mmap.mmap | None:
