@@ -30,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.cli.helpers import peak_rss_mb  # noqa: E402
 from tests.data import csv_with_appended_rows, real_model_dir, write_safetensors  # noqa: E402
 
 CAIRN = [sys.executable, "-m", "cli.main"]
@@ -150,21 +151,12 @@ def startup(repeat: int) -> float:
     return best_of(repeat * 3, lambda: sh(ROOT / ".venv" / "bin" / "cairn", "--version"), before=lambda: None)
 
 
-def peak_rss_mb(home: Path, *args: str | Path, env: dict[str, str] | None = None) -> float:
-    """Peak resident memory of one `cairn` run (mapped file pages included, as the kernel counts)."""
-    proc = subprocess.Popen([*CAIRN, *map(str, args)], env={**os.environ, **(env or {}), "CAIRN_HOME": str(home)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"cairn {args[0]} failed")
-    return usage.ru_maxrss / 1024
-
-
 def memory(path: Path, work: Path) -> dict[str, float | str]:
     home, out = work / "home-memory", work / "pull-memory"
     shutil.rmtree(home, ignore_errors=True)
-    publish = peak_rss_mb(home, "publish", path, "--name", "memory")
-    pull = peak_rss_mb(home, "pull", "memory", "-o", out)
+    env = {"CAIRN_HOME": str(home)}
+    publish = peak_rss_mb("publish", path, "--name", "memory", env=env)
+    pull = peak_rss_mb("pull", "memory", "-o", out, env=env)
     shutil.rmtree(home, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     return {"file": path.name, "MB": path.stat().st_size / 1e6, "publish_peak_MB": publish, "pull_peak_MB": pull}

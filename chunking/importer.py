@@ -62,10 +62,12 @@ class _Mapped:
     def forget(self, upto: int) -> None:
         """Drop the pages before ``upto``. Buffers handed out below it stay valid: a read-only file
         mapping whose pages are dropped reads them back from the page cache when touched again,
-        so the writer need not have written them yet (waiting for it would stall the pipeline)."""
+        so the writer need not have written them yet (waiting for it would stall the pipeline).
+        Its late reads map some pages again, so every call drops everything before ``upto``
+        (cheap: the kernel skips what is not mapped), not just what is new since the last."""
         end = upto - upto % mmap.PAGESIZE
         if self.map is not None and end > self.forgotten and hasattr(mmap, "MADV_DONTNEED"):
-            self.map.madvise(mmap.MADV_DONTNEED, self.forgotten, end - self.forgotten)
+            self.map.madvise(mmap.MADV_DONTNEED, 0, end)
             self.forgotten = end
 
     def close(self) -> None:

@@ -50,3 +50,30 @@ def cairn_process(*args: str | Path, home: Path, timeout: float = 600, env: dict
         input=input if input is not None else "",
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def peak_rss_mb(*args: str | Path, env: dict[str, str] | None = None) -> float:
+    """Run ``cairn ARGS`` and return its peak resident memory in MB, mapped file pages included.
+
+    Read from the process's own ``VmHWM`` while it runs, not from ``wait4``: Linux carries the
+    parent's peak into the child's ``ru_maxrss`` across fork and exec, so a big parent (a test
+    runner, a benchmark that just made a 4 GB file) would be measured instead of the command.
+    """
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", *map(str, args)], env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    peak_kb = 0
+    while proc.poll() is None:
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+        except OSError:
+            break
+        for line in status.splitlines():
+            if line.startswith("VmHWM:") and proc.poll() is None:
+                peak_kb = max(peak_kb, int(line.split()[1]))
+        time.sleep(0.01)
+    _, err = proc.communicate()
+    if proc.returncode != 0:
+        raise AssertionError(f"cairn {args[0]} exited {proc.returncode}: {err.decode(errors='replace')[-500:]}")
+    return peak_kb / 1024
