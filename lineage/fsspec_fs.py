@@ -171,20 +171,23 @@ def _split(path: str) -> tuple[str, str]:
 def _listing(store: Any, root: CID, files_meta: CID | None) -> dict[str, tuple[CID, int]]:
     from cairn.errors import CairnError
     from chunking.cid import CID
-    from chunking.unixfs import NodeType
     from lineage.files_meta import read_files_meta
-    from storage.unixfs_read import file_size, iter_directory, kind_of
+    from lineage.pull import list_files
+    from storage.unixfs_path import split_path
 
     if files_meta is not None:
         try:
             rows = [r for r in read_files_meta(store, files_meta) if "tensor" not in r]
+            for row in rows:
+                split_path(str(row.get("path")))  # no "..": fsspec's get() writes these paths out
             if all(isinstance(r.get("cid"), CID) for r in rows):
                 return {str(r["path"]): (r["cid"], int(r["size"])) for r in rows}
         except CairnError:
-            pass  # an unreadable index: the directory itself says the same, more slowly
-    if kind_of(store, root) in (NodeType.FILE, NodeType.RAW):
-        return {"": (root, file_size(store, root))}
-    return {f.path: (f.cid, f.size) for f in iter_directory(store, root)}
+            pass  # an unreadable or unsafe index: the directory (whose names are checked) says the same
+    files, is_directory = list_files(store, root)
+    if not is_directory:  # cairn://<file CID> is the file itself
+        return {"": (root, files[0].size)}
+    return {f.path: (f.cid, f.size) for f in files}
 
 
 def _children(path: str, inner: str, files: dict[str, tuple[CID, int]], info: Any) -> list[dict[str, Any]]:

@@ -80,6 +80,7 @@ def test_listing_info_and_cat(published: tuple[Path, str]) -> None:
     info = fs.info("vega/airports.csv")
     assert info["type"] == "file" and info["size"] == (real_dataset_dir() / "airports.csv").stat().st_size
     assert fs.cat_file("vega/stocks.csv", start=0, end=6) == b"symbol"
+    assert fs.cat_file(info["cid"]) == (real_dataset_dir() / "airports.csv").read_bytes()  # a plain UnixFS file
     assert fs.glob("vega/*.csv") == sorted(f"vega/{p.name}" for p in real_dataset_dir().glob("*.csv"))
 
 
