@@ -179,6 +179,8 @@ def _entry_name(name: str) -> str:
         raise BadInput(f"file name {name!r} is not valid UTF-8") from None
     if name in ("", ".", "..") or "/" in name or "\0" in name:
         raise UnsafePath(f"cannot publish an entry named {name!r}")
+    if "\\" in name:  # a path separator on Windows: pull refuses such names, so never publish one
+        raise UnsafePath(f"cannot publish an entry named {name!r}: it holds a backslash")
     return name
 
 

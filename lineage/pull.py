@@ -4,7 +4,9 @@ Files are written into a staging folder and moved into place only when all of th
 verified, so a failure leaves the target as it was. Into a new (or empty) target the staging
 folder is a sibling that becomes the target by one rename, so even a kill -9 leaves either no
 target or the whole tree (a single file is renamed out of its own staging folder the same way);
-with ``--force`` into a folder that has content, files move one by one.
+with ``--force`` into a folder that has content, the staging folder first gets hard links to the
+folder's other entries and then trades places with it in one ``renameat2(RENAME_EXCHANGE)``
+(file by file only where the kernel cannot exchange).
 A staging folder is locked while its pull runs (storage/staging.py), so the next pull removes
 those of killed pulls (they would otherwise make the re-run find its target "not empty").
 """
@@ -27,7 +29,7 @@ from lineage.repo import Repo
 from lineage.resolve import open_target
 from storage.blockstore import BlockStore
 from storage.export import write_file
-from storage.staging import locked_folder, remove_leftovers
+from storage.staging import exchange, locked_folder, remove_leftovers
 from storage.unixfs_read import FileRef, file_size, iter_directory, kind_of
 
 Progress = Callable[[int], None]
@@ -97,15 +99,48 @@ def _write_tree(store: BlockStore, files: list[FileRef], output: Path, progress:
 
 
 def _write_into(store: BlockStore, files: list[FileRef], output: Path, progress: Progress | None) -> int:
-    """``--force`` into a folder with content: stage inside it, then move file by file."""
-    with locked_folder(output / f"{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
+    """``--force`` into a folder with content: stage a sibling holding the new files and links to
+    everything else, then swap it with the folder, so a kill leaves the old or the new, never a mix."""
+    parent = output.absolute().parent
+    remove_leftovers(parent, f".{glob.escape(output.name)}{STAGING_PREFIX}*")
+    with locked_folder(parent / f".{output.name}{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
         written = sum(_write_file(store, ref, _inside(staging, ref.path), progress) for ref in files)
+        _link_the_rest(output, staging)
+        if exchange(staging, output):
+            shutil.rmtree(staging, ignore_errors=True)  # now the old folder: every kept file is linked
+            return written
         for ref in files:
             final = _inside(output, ref.path)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / ref.path, final)
         shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+def _link_the_rest(output: Path, staging: Path) -> None:
+    """Give ``staging`` every entry of ``output`` that the pull does not replace (hard links, so
+    nothing is copied); a folder in the way of a pulled file, or the reverse, is a conflict."""
+    for folder, dirs, names in os.walk(output):
+        rel = Path(folder).relative_to(output)
+        for name in dirs + names:
+            source, dest = Path(folder) / name, staging / rel / name
+            if dest.is_symlink() or dest.exists():
+                if dest.is_dir() != (source.is_dir() and not source.is_symlink()):
+                    raise Conflict(f"{output / rel / name}: a file and a folder of the same name; move it first")
+                continue
+            if source.is_symlink():
+                os.symlink(os.readlink(source), dest)
+            elif source.is_dir():
+                dest.mkdir()
+            else:
+                _link_or_copy(source, dest)
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    try:
+        os.link(source, dest, follow_symlinks=False)
+    except OSError:  # a file system without hard links, or a mount point below the folder
+        shutil.copy2(source, dest, follow_symlinks=False)
 
 
 def _inside(base: Path, rel: str) -> Path:

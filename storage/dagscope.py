@@ -82,99 +82,118 @@ class CarSelection:
 
 def selected_blocks(store: BlockStore, selection: CarSelection) -> Iterator[Block]:
     """Every block of the response, in order: the path's blocks, then the target's scope."""
-    sent: set[bytes] | None = None if selection.dups else set()
+    walk = _Walk(store, None if selection.dups else set())
     for cid in selection.resolved.trail:
-        yield from _once(store, cid, sent)
+        yield from walk.once(cid)
     target = selection.resolved.target
     if selection.scope == DagScope.BLOCK:
-        yield from _once(store, target, sent)
+        yield from walk.once(target)
     elif selection.scope == DagScope.ALL:
-        yield from _dfs(store, target, sent)
+        yield from walk.dfs(target)
     else:
-        yield from _entity(store, target, selection.entity_bytes, sent)
+        yield from walk.entity(target, selection.entity_bytes)
 
 
-def _once(store: BlockStore, cid: CID, sent: set[bytes] | None) -> Iterator[Block]:
-    if sent is not None:
-        if cid.raw in sent:
-            return
-        sent.add(cid.raw)
-    yield cid, store.get(cid)
+class _Walk:
+    """One response's walk. ``sent`` (``dups=n``) holds the blocks already sent; ``whole`` the file
+    subtrees already walked whole, which a file that repeats a subtree need not walk again.
 
-
-def _dfs(store: BlockStore, root: CID, sent: set[bytes] | None) -> Iterator[Block]:
-    """The whole DAG below ``root``, depth-first; with ``sent`` a repeated subtree is skipped whole."""
-    stack = [root]
-    while stack:
-        cid = stack.pop()
-        if sent is not None:
-            if cid.raw in sent:
-                continue
-            sent.add(cid.raw)
-        data = store.get(cid)
-        yield cid, data
-        stack.extend(reversed(links_of(cid, data)))
-
-
-def _entity(store: BlockStore, target: CID, wanted: EntityBytes | None, sent: set[bytes] | None) -> Iterator[Block]:
-    if target.codec != DAG_PB:
-        yield from _once(store, target, sent)  # a raw leaf is a whole file; DAG-CBOR: the block
-        return
-    data = store.get(target)
-    node = decode_node(data)
-    unixfs = UnixFSData.decode(node.data or b"")
-    if unixfs.type in (NodeType.FILE, NodeType.RAW):
-        yield from _file(store, target, unixfs, wanted, sent)
-    elif unixfs.type == NodeType.HAMT_SHARD:
-        yield from _shards(store, target, sent, 0, set())
-    else:
-        yield from _once(store, target, sent)  # a directory's own node lists its entries
-
-
-def _file(
-    store: BlockStore, root: CID, unixfs: UnixFSData, wanted: EntityBytes | None, sent: set[bytes] | None
-) -> Iterator[Block]:
-    if wanted is None:
-        yield from _dfs(store, root, sent)
-        return
-    size = unixfs.filesize if unixfs.filesize is not None else len(unixfs.data or b"") + sum(unixfs.blocksizes)
-    span = wanted.span(size)
-    if span is None:  # an empty or out-of-file range: the root block says why (IPIP-402)
-        yield from _once(store, root, sent)
-        return
-    yield from _file_range(store, root, span[0], span[1], sent, 0)
-
-
-def _file_range(
-    store: BlockStore, cid: CID, start: int, stop: int, sent: set[bytes] | None, depth: int
-) -> Iterator[Block]:
-    """The blocks of a UnixFS file that hold bytes ``[start, stop)``, found through ``blocksizes``.
-
-    Subtrees outside the span are never read, so a block missing there does not matter.
+    Files are walked by their byte spans, never past the size their root claims: a file whose
+    nodes link the same child thousands of times over claims little and holds terabytes (a file
+    bomb); ``dups=y`` would stream it without end, and ``dups=n`` would walk it without sending.
     """
-    if depth > MAX_DEPTH:
-        raise CorruptInput("UnixFS file nested too deeply")
-    data = store.get(cid)
-    if sent is None or cid.raw not in sent:
-        if sent is not None:
-            sent.add(cid.raw)
-        yield cid, data
-    if cid.codec == RAW:
-        return
-    node = decode_node(data)
-    unixfs = UnixFSData.decode(node.data or b"")
-    if len(unixfs.blocksizes) != len(node.links):
-        raise CorruptInput(f"{cid}: {len(node.links)} links but {len(unixfs.blocksizes)} block sizes")
-    offset = len(unixfs.data or b"")
-    for link, size in zip(node.links, unixfs.blocksizes, strict=True):
-        if offset >= stop:
+
+    def __init__(self, store: BlockStore, sent: set[bytes] | None) -> None:
+        self.store = store
+        self.sent = sent
+        self.whole: set[bytes] | None = None if sent is None else set()
+
+    def once(self, cid: CID) -> Iterator[Block]:
+        if self.sent is not None:
+            if cid.raw in self.sent:
+                return
+            self.sent.add(cid.raw)
+        yield cid, self.store.get(cid)
+
+    def dfs(self, root: CID) -> Iterator[Block]:
+        """The whole DAG below ``root``, depth-first; with ``sent`` a repeated subtree is skipped whole."""
+        stack = [root]
+        while stack:
+            cid = stack.pop()
+            if self.sent is not None and cid.raw in self.sent:
+                continue
+            data = self.store.get(cid)
+            file = _unixfs_file(cid, data)
+            if file is not None:
+                yield from self.file(cid, file, None)
+                continue
+            if self.sent is not None:
+                self.sent.add(cid.raw)
+            yield cid, data
+            stack.extend(reversed(links_of(cid, data)))
+
+    def entity(self, target: CID, wanted: EntityBytes | None) -> Iterator[Block]:
+        if target.codec != DAG_PB:
+            yield from self.once(target)  # a raw leaf is a whole file; DAG-CBOR: the block
             return
-        if offset + size > start:
-            yield from _file_range(store, link.cid, max(0, start - offset), min(size, stop - offset), sent, depth + 1)
-        offset += size
+        data = self.store.get(target)
+        file = _unixfs_file(target, data)
+        if file is not None:
+            yield from self.file(target, file, wanted)
+        elif UnixFSData.decode(decode_node(data).data or b"").type == NodeType.HAMT_SHARD:
+            yield from _shards(self, target, 0, set())
+        else:
+            yield from self.once(target)  # a directory's own node lists its entries
+
+    def file(self, root: CID, unixfs: UnixFSData, wanted: EntityBytes | None) -> Iterator[Block]:
+        size = unixfs.filesize if unixfs.filesize is not None else len(unixfs.data or b"") + sum(unixfs.blocksizes)
+        span = (0, size) if wanted is None else wanted.span(size)
+        if span is None or span[0] >= span[1]:  # an empty or out-of-file range: the root block says why
+            yield from self.once(root)
+            return
+        yield from self.file_range(root, span[0], span[1], size, 0)
+
+    def file_range(self, cid: CID, start: int, stop: int, size: int, depth: int) -> Iterator[Block]:
+        """The blocks of a UnixFS (sub)file of ``size`` bytes that hold bytes ``[start, stop)``,
+        found through ``blocksizes``; subtrees outside the span are never read."""
+        if depth > MAX_DEPTH:
+            raise CorruptInput("UnixFS file nested too deeply")
+        whole = start == 0 and stop >= size
+        if whole and self.whole is not None and cid.raw in self.whole:
+            return  # walked whole before: every block below it is already sent
+        data = self.store.get(cid)
+        if self.sent is None or cid.raw not in self.sent:
+            if self.sent is not None:
+                self.sent.add(cid.raw)
+            yield cid, data
+        if cid.codec != RAW:
+            yield from self._children(cid, data, start, stop, depth)
+        if whole and self.whole is not None:
+            self.whole.add(cid.raw)
+
+    def _children(self, cid: CID, data: bytes, start: int, stop: int, depth: int) -> Iterator[Block]:
+        node = decode_node(data)
+        unixfs = UnixFSData.decode(node.data or b"")
+        if len(unixfs.blocksizes) != len(node.links):
+            raise CorruptInput(f"{cid}: {len(node.links)} links but {len(unixfs.blocksizes)} block sizes")
+        offset = len(unixfs.data or b"")
+        for link, size in zip(node.links, unixfs.blocksizes, strict=True):
+            if offset >= stop:
+                return
+            if offset + size > start:
+                yield from self.file_range(link.cid, max(0, start - offset), min(size, stop - offset), size, depth + 1)
+            offset += size
 
 
-def _shards(store: BlockStore, cid: CID, sent: set[bytes] | None, depth: int, shards: set[bytes]) -> Iterator[Block]:
+def _unixfs_file(cid: CID, data: bytes) -> UnixFSData | None:
+    """The UnixFS metadata of a dag-pb file node, or None for anything else."""
+    if cid.codec != DAG_PB:
+        return None
+    unixfs = UnixFSData.decode(decode_node(data).data or b"")
+    return unixfs if unixfs.type in (NodeType.FILE, NodeType.RAW) else None
+
+
+def _shards(walk: _Walk, cid: CID, depth: int, shards: set[bytes]) -> Iterator[Block]:
     """A HAMT directory's shard nodes, depth-first, without the entries they point to.
 
     A sub-shard linked twice is refused: a HAMT whose 256 slots all lead to one shard, eight
@@ -182,13 +201,13 @@ def _shards(store: BlockStore, cid: CID, sent: set[bytes] | None, depth: int, sh
     """
     if depth > MAX_DEPTH:
         raise CorruptInput("HAMT shard nested too deeply")
-    blocks = list(_once(store, cid, sent))
+    blocks = list(walk.once(cid))
     yield from blocks
-    data = blocks[0][1] if blocks else store.get(cid)
+    data = blocks[0][1] if blocks else walk.store.get(cid)
     node = decode_node(data)
     for link in shard_links(node, UnixFSData.decode(node.data or b"")):
         if link.is_shard:
             if link.cid.raw in shards:
                 raise CorruptInput(f"the HAMT shard {link.cid} is linked twice in one directory")
             shards.add(link.cid.raw)
-            yield from _shards(store, link.cid, sent, depth + 1, shards)
+            yield from _shards(walk, link.cid, depth + 1, shards)

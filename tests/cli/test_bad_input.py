@@ -66,6 +66,18 @@ def test_a_fifo_is_not_a_regular_file(capsys, seeded: Path, tmp_path: Path) -> N
     assert _store_state(seeded) == before
 
 
+def test_a_name_with_a_backslash_is_refused_since_pull_could_not_write_it(capsys, seeded: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("fine")
+    (folder / "a\\b.txt").write_text("a Windows path in disguise")
+    before = _store_state(seeded)
+    result = cairn(capsys, "publish", folder)
+    _one_line_error(result, 2)
+    assert "backslash" in result.err
+    assert _store_state(seeded) == before
+
+
 def test_symlink_out_of_the_folder_is_refused(capsys, seeded: Path, tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("do not publish")
     folder = tmp_path / "f"

@@ -273,7 +273,7 @@ def test_forged_revoked_and_malformed_tokens_get_nothing(home: Path, tmp_path: P
     repo.close()
 
 
-@pytest.mark.parametrize("query", ["/", "?format=car&dag-scope=entity", "?format=car&dag-scope=entity&dups=y"])
+@pytest.mark.parametrize("query", ["/", "?format=car&dag-scope=entity", "?format=car&dag-scope=entity&car-dups=y"])
 def test_a_hamt_bomb_on_the_gateway_ends_quickly(capsys, home: Path, tmp_path: Path, query: str) -> None:
     """Eight HAMT levels whose 256 slots all lead to one shard: the gateway's listing and its
     entity-scope CAR walked them 256^8 times (found writing these tests; fixed in
@@ -288,5 +288,33 @@ def test_a_hamt_bomb_on_the_gateway_ends_quickly(capsys, home: Path, tmp_path: P
             assert reply.status_code in (400, 404, 422) or len(reply.content) < 1 << 20, reply.status_code
         except (httpx.RemoteProtocolError, httpx.ReadError):
             pass  # the stream was cut when the second link to one shard was found
+        assert time.monotonic() - start < 20
+        assert httpx.get(f"{server.url}/v1/health").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("claimed", "query"),
+    [
+        (1024, "?format=car&car-dups=y"),  # claims 1 KiB, holds 4 GB: stream only what the root claims
+        (1024, "?format=car&dag-scope=entity&car-dups=y"),
+        (2000 * 2000 * 1024, "?format=car&car-dups=n"),  # honest claim, one distinct leaf: each block once
+        (2000 * 2000 * 1024, "?format=car&dag-scope=entity&entity-bytes=0:*"),
+        (2000 * 2000 * 1024, "?format=car&dag-scope=entity&entity-bytes=0:99999&car-dups=y"),
+    ],
+)
+def test_a_file_bomb_on_the_gateway_ends_quickly(capsys, home: Path, tmp_path: Path, claimed: int, query: str) -> None:
+    """A file whose nodes link one child 2,000 times over, two levels deep: 4 GB of leaves behind
+    three blocks. ``dups=y`` streamed all of it whatever the root claimed, and ``dups=n`` with a
+    range walked all four million leaf links sending nothing (fixed in storage/dagscope.py: files
+    are walked by byte span, and a subtree walked whole is not walked again)."""
+    root, blocks = dags.file_bomb(links=2000, levels=2, leaf_size=1024, claimed=claimed)
+    assert cairn(capsys, "car", "import", dags.write_car(tmp_path / "f.car", [root], blocks)).code == 0
+    with running_server(home) as server:
+        start = time.monotonic()
+        try:
+            reply = httpx.get(f"{server.url}/ipfs/{root}{query}", timeout=60)
+            assert reply.status_code == 200 and len(reply.content) < 1 << 20, reply.status_code
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            pass  # cut short when the file turned out to hold more than its root claims
         assert time.monotonic() - start < 20
         assert httpx.get(f"{server.url}/v1/health").status_code == 200
