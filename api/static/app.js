@@ -4,7 +4,7 @@
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
-const NODE_W = 190, NODE_H = 42, COL_GAP = 250, ROW_GAP = 64, PAD = 24;
+const NODE_W = 190, NODE_H = 42, COL_GAP = 250, ROW_GAP = 64, PAD = 24, SKIP_DROP = 18;
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -112,7 +112,8 @@ async function drawLineage(cid, box) {
   }
   const minCol = Math.min(...columns.keys()), maxCol = Math.max(...columns.keys());
   const tallest = Math.max(...[...columns.values()].map((c) => c.length));
-  const width = (maxCol - minCol) * COL_GAP + NODE_W + 2 * PAD, height = (tallest - 1) * ROW_GAP + NODE_H + 2 * PAD;
+  const width = (maxCol - minCol) * COL_GAP + NODE_W + 2 * PAD;
+  const height = (tallest - 1) * ROW_GAP + NODE_H + 2 * PAD + SKIP_DROP;
   for (const [col, list] of columns) {
     const top = PAD + ((tallest - list.length) * ROW_GAP) / 2;
     list.forEach((n, i) => { n.x = PAD + (col - minCol) * COL_GAP; n.y = top + i * ROW_GAP; });
@@ -128,7 +129,12 @@ async function drawLineage(cid, box) {
     const from = nodes.get(e.parent), to = nodes.get(e.child);
     if (!from || !to) continue;
     const x1 = from.x + NODE_W, y1 = from.y + NODE_H / 2, x2 = to.x, y2 = to.y + NODE_H / 2, mid = (x1 + x2) / 2;
-    const path = svgEl("path", { class: "edge", d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`,
+    // An edge that skips a column passes under the nodes between, not through them.
+    const low = Math.max(from.y, to.y) + NODE_H + 2 * SKIP_DROP;
+    const d = to.column - from.column > 1
+      ? `M${x1},${y1} C${x1 + 60},${low} ${x2 - 60},${low} ${x2},${y2}`
+      : `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
+    const path = svgEl("path", { class: "edge", d,
       "marker-end": "url(#arrow)", "data-relation": e.relation });
     svg.append(path);
   }
