@@ -1,4 +1,4 @@
-"""`cairn://` through fsspec: pandas and pyarrow read artifacts in place, fetching only the
+"""`cairn://` through fsspec: pandas, pyarrow and Hugging Face datasets read artifacts in place, fetching only the
 blocks a read touches (from the local store or a peer server), each one verified and cached."""
 
 from __future__ import annotations
@@ -125,3 +125,23 @@ def test_fsspec_finds_cairn_through_its_entry_point_in_a_fresh_process(published
     env = {**os.environ, "CAIRN_HOME": str(home)}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "iata,name,city,state,country,latitude,longitude False"
+
+
+def test_hugging_face_datasets_loads_parquet_and_csv_through_it(published: tuple[Path, str], tmp_path: Path) -> None:
+    home, _ = published
+    script = (
+        "import sys, datasets\n"
+        "kw = dict(split='train', cache_dir=sys.argv[1])\n"
+        "table = datasets.load_dataset('parquet', data_files='cairn://vega@1/parquet/airports.parquet', **kw)\n"
+        "rows = datasets.load_dataset('csv', data_files='cairn://vega@1/stocks.csv', **kw)\n"
+        "stream = datasets.load_dataset('parquet', data_files='cairn://vega@1/parquet/airports.parquet',\n"
+        "                               split='train', streaming=True)\n"
+        "print(table.num_rows, rows.num_rows, next(iter(stream))['iata'])\n"
+    )
+    env = {**os.environ, "CAIRN_HOME": str(home), "HF_HOME": str(tmp_path / "hf"), "HF_HUB_DISABLE_TELEMETRY": "1"}
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "cache")], env=env, capture_output=True,
+                         text=True)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    parquet = pq.read_table(tmp_path / "data" / "parquet" / "airports.parquet")
+    stocks = pd.read_csv(real_dataset_dir() / "stocks.csv")
+    assert out.stdout.split() == [str(parquet.num_rows), str(len(stocks)), parquet.column("iata")[0].as_py()]
