@@ -19,7 +19,9 @@ from cairn.errors import NotFound
 from lineage.fsspec_fs import CairnFileSystem
 from lineage.sdk import Cairn
 from tests.api.server import running_server
+from tests.cli.helpers import cairn
 from tests.data import csv_with_appended_rows, real_dataset_dir
+from tests.services.kubo import KuboDaemon
 
 ROW_GROUP = 4_000
 
@@ -113,6 +115,25 @@ def test_a_range_read_from_a_peer_fetches_a_small_fraction_and_caches_it(
         with fs.open("vega@1/parquet/airports.parquet") as handle:
             pq.ParquetFile(handle).read_row_group(3, columns=["iata"])
         assert fs.store.bytes_fetched == fetched  # the second read is served from the local cache
+
+
+@pytest.mark.kubo
+def test_by_default_blocks_come_from_the_configured_kubo(
+    capsys: pytest.CaptureFixture[str], published: tuple[Path, str], kubo: KuboDaemon, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    home, cid = published
+    monkeypatch.setenv("CAIRN_IPFS_API", kubo.api_url)
+    assert cairn(capsys, "pin", cid, "--to", "ipfs", "--home", home).code == 0
+    fs = CairnFileSystem(home=str(tmp_path / "fresh"), skip_instance_cache=True)  # no remotes given: Kubo
+    with fs.open(f"{cid}/parquet/airports.parquet") as handle:
+        footer = pq.ParquetFile(handle).metadata
+    assert footer.num_row_groups == -(-footer.num_rows // ROW_GROUP) > 1
+    size = fs.info(f"{cid}/parquet/airports.parquet")["size"]
+    print(f"\nparquet footer of a {size:,}-byte file from Kubo: {fs.store.bytes_fetched:,} bytes fetched")
+    assert 0 < fs.store.bytes_fetched < size / 4  # the footer's blocks (and the manifest's), not the file
+    frame = pd.read_csv(f"cairn://{cid}/airports.csv", storage_options={"home": str(tmp_path / "fresh")})
+    pd.testing.assert_frame_equal(frame, pd.read_csv(real_dataset_dir() / "airports.csv"))
 
 
 def test_fsspec_finds_cairn_through_its_entry_point_in_a_fresh_process(published: tuple[Path, str]) -> None:
