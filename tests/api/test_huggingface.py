@@ -38,8 +38,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CairnServ
     (tuned / "config.json").write_text(json.dumps({**config, "hidden_dropout_prob": 0.2}))
     with Cairn(root / "home") as cairn:
         cids = {v: str(cairn.publish(d, name=REPO, version=v).cid) for v, d in (("1", real_model_dir()), ("2", tuned))}
+        cairn.publish(real_model_dir() / "config.json", name="secret", version="1", private=True)
+    new_token = [sys.executable, "-m", "cli.main", "token", "new", "--scope", "read", "--home", str(root / "home")]
+    token = subprocess.run(new_token, capture_output=True, text=True, check=True).stdout.split()[-1]
     with running_server(root / "home") as server:
-        yield server, cids
+        yield server, {**cids, "token": token}
 
 
 def test_snapshot_download_fetches_the_folder_byte_for_byte_then_works_offline(
@@ -116,3 +119,13 @@ def test_missing_repo_revision_and_file_raise_the_clients_own_errors(
         hf_hub_download(REPO, "config.json", revision="9", endpoint=server.url, cache_dir=tmp_path)
     with pytest.raises(EntryNotFoundError):
         hf_hub_download(REPO, "nope.bin", endpoint=server.url, cache_dir=tmp_path)
+
+
+def test_private_artifacts_need_a_read_token_sent_as_the_hf_token(
+    served: tuple[CairnServer, dict[str, str]], tmp_path: Path
+) -> None:
+    server, cids = served
+    with pytest.raises(RepositoryNotFoundError):
+        hf_hub_download("secret", "config.json", endpoint=server.url, cache_dir=tmp_path, token=False)
+    path = hf_hub_download("secret", "config.json", endpoint=server.url, cache_dir=tmp_path, token=cids["token"])
+    assert Path(path).read_bytes() == (real_model_dir() / "config.json").read_bytes()
