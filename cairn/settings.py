@@ -31,7 +31,10 @@ _ENV_KEYS = {
     "CAIRN_API_TOKEN": "api_token",
     "CAIRN_INDEX_URL": "index_url",
     "CAIRN_BLOCKSTORE": "blockstore",
+    "CAIRN_COMPRESSION": "compression",  # at-rest compression of new blocks: off (default) or zstd
+    "CAIRN_THREADS": "threads",  # lanes that cut and hash a file's regions (default: one per core)
 }
+COMPRESSION_CHOICES = ("off", "zstd")
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
@@ -53,6 +56,24 @@ class Settings:
     @property
     def blockstore(self) -> str:
         return self.values.get("blockstore", "local")
+
+    @property
+    def threads(self) -> int:
+        """How many threads cut and hash at once (chunking/parallel.py); CIDs never depend on it."""
+        chosen = self.values.get("threads")
+        if chosen is None:
+            return os.cpu_count() or 1
+        if not chosen.isdigit() or not 1 <= int(chosen) <= 256:
+            raise BadInput(f"threads must be a whole number from 1 to 256, not {chosen!r}")
+        return int(chosen)
+
+    @property
+    def compression(self) -> bool:
+        """Whether new blocks are stored compressed (storage/compression.py)."""
+        chosen = self.values.get("compression", "off").lower()
+        if chosen not in COMPRESSION_CHOICES:
+            raise BadInput(f"compression must be one of {', '.join(COMPRESSION_CHOICES)}, not {chosen!r}")
+        return chosen == "zstd"
 
 
 def load_settings(home: str | os.PathLike[str] | None = None) -> Settings:

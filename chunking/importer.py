@@ -17,6 +17,7 @@ from cairn.errors import BadInput, UnsafePath
 from chunking.cid import CID, RAW
 from chunking.dag import BalancedFileBuilder, BlockSink, DagEntry, emit_directory
 from chunking.multihash import digest
+from chunking.parallel import cut_and_hash
 from chunking.profiles import Profile
 from chunking.safetensors import parse_header
 
@@ -40,22 +41,32 @@ class ImportResult:
     is_directory: bool = True
 
 
-@contextmanager
-def _mapped(path: Path) -> Iterator[memoryview]:
-    """The file's bytes as a read-only memory map (an empty buffer for an empty file)."""
-    try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size == 0:
-                yield memoryview(b"")
-                return
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            view = memoryview(mapped)
-            try:
-                yield view
-            finally:
-                _unmap(view, mapped)
-    except (IsADirectoryError, PermissionError, FileNotFoundError) as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
+RELEASE_EVERY = 64 << 20  # give mapped pages back to the kernel this often (bytes of input)
+
+
+class _Mapped:
+    """A file's bytes as a read-only memory map, whose pages already stored can be given back.
+
+    Touched pages of a file mapping count in the process's resident memory until unmapped, so a
+    20 GB file would show 20 GB resident by its end; ``forget`` drops them (the page cache keeps
+    them), which holds publish's peak memory flat whatever the file size.
+    """
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if size else None
+        self.view = memoryview(self.map) if self.map is not None else memoryview(b"")
+        self.forgotten = 0
+
+    def forget(self, upto: int) -> None:
+        """Drop the pages before ``upto`` (every buffer handed out below it must be written)."""
+        end = upto - upto % mmap.PAGESIZE
+        if self.map is not None and end > self.forgotten and hasattr(mmap, "MADV_DONTNEED"):
+            self.map.madvise(mmap.MADV_DONTNEED, self.forgotten, end - self.forgotten)
+            self.forgotten = end
+
+    def close(self) -> None:
+        if self.map is not None:
+            _unmap(self.view, self.map)
 
 
 def _unmap(view: memoryview, mapped: mmap.mmap) -> None:
@@ -66,27 +77,50 @@ def _unmap(view: memoryview, mapped: mmap.mmap) -> None:
         pass  # an exception's traceback still holds slices; the map closes when they are collected
 
 
-def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[int, int]]:
-    """The independent regions of a file: safetensors header and tensors, else the whole file."""
+@contextmanager
+def _mapped(path: Path) -> Iterator[_Mapped]:
+    """The file's bytes as a read-only memory map (an empty buffer for an empty file)."""
+    try:
+        with open(path, "rb") as handle:
+            mapped = _Mapped(handle.fileno(), os.fstat(handle.fileno()).st_size)
+            try:
+                yield mapped
+            finally:
+                mapped.close()
+    except (IsADirectoryError, PermissionError, FileNotFoundError) as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[int, int, str | None]]:
+    """The independent regions of a file, each with the dtype of what it holds (if known):
+    safetensors header and tensors, else the whole file."""
     if profile.safetensors_regions and name.endswith(".safetensors"):
-        return parse_header(view, len(view)).regions(len(view))
-    return [(0, len(view))]
+        return parse_header(view, len(view)).typed_regions(len(view))
+    return [(0, len(view), None)]
 
 
-def import_file(path: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress) -> DagEntry:
-    """Chunk, hash and emit one file; return its DAG root."""
+def import_file(path: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress,
+                threads: int = 1) -> DagEntry:  # fmt: skip
+    """Chunk, hash and emit one file; return its DAG root. ``threads`` lanes cut and hash its
+    regions side by side (chunking/parallel.py); the blocks and CIDs do not depend on it."""
     builder = BalancedFileBuilder(profile.hash_code, profile.max_links, sink)
-    with _mapped(path) as view:
+    with _mapped(path) as mapped:
+        view = mapped.view
         if len(view) == 0:
             return _leaf(view, profile.hash_code, sink)
         try:
-            for start, end in file_regions(path.name, view, profile):
-                region = view[start:end]
-                for offset, length in profile.chunker.spans(region):
-                    builder.add_leaf(_leaf(region[offset : offset + length], profile.hash_code, sink))
-                    progress(length)
-                region.release()
+            regions = file_regions(path.name, view, profile)
+            for batch in cut_and_hash(view, regions, profile.chunker, profile.hash_code, threads):
+                _hint(sink, batch.dtype)
+                for leaf in batch.leaves:
+                    sink(leaf.cid, view[leaf.offset : leaf.offset + leaf.length])
+                    builder.add_leaf(DagEntry(leaf.cid, leaf.length, leaf.length))
+                    progress(leaf.length)
+                if batch.leaves and batch.leaves[0].offset - mapped.forgotten > RELEASE_EVERY:
+                    _flush(sink)  # what the sink still holds of the map is written: its pages may go
+                    mapped.forget(batch.leaves[0].offset)
         finally:
+            _hint(sink, None)
             _flush(sink)  # the sink may still hold slices of the map, which closes next
     return builder.finish()
 
@@ -99,6 +133,13 @@ def _flush(sink: BlockSink) -> None:
         flush()
 
 
+def _hint(sink: BlockSink, dtype: str | None) -> None:
+    """Sinks that store blocks may compress floats better knowing their type: ``layout(dtype)``."""
+    layout = getattr(sink, "layout", None)
+    if layout is not None:
+        layout(dtype)
+
+
 def _leaf(data: memoryview, hash_code: int, sink: BlockSink) -> DagEntry:
     cid = CID.build(RAW, hash_code, digest(hash_code, data))
     sink(cid, data)
@@ -106,11 +147,11 @@ def _leaf(data: memoryview, hash_code: int, sink: BlockSink) -> DagEntry:
 
 
 def import_paths(
-    paths: list[Path], profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress
+    paths: list[Path], profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress, threads: int = 1
 ) -> ImportResult:
     """Import what `publish` was given: one folder, or files (and folders) under their base names."""
     if len(paths) == 1 and _is_dir(paths[0]):
-        return import_tree(paths[0], profile, sink, progress)
+        return import_tree(paths[0], profile, sink, progress, threads)
     entries: list[tuple[str, DagEntry]] = []
     files: list[ImportedFile] = []
     for path in paths:
@@ -118,18 +159,18 @@ def import_paths(
         if any(existing == name for existing, _ in entries):
             raise BadInput(f"two inputs are both named {name!r}")
         if _is_dir(path):
-            sub = import_tree(path, profile, sink, progress)
+            sub = import_tree(path, profile, sink, progress, threads)
             files.extend(ImportedFile(f"{name}/{f.path}", f.entry) for f in sub.files)
             entries.append((name, sub.root))
         else:
-            entry = import_file(_regular_file(path), profile, sink, progress)
+            entry = import_file(_regular_file(path), profile, sink, progress, threads)
             files.append(ImportedFile(name, entry))
             entries.append((name, entry))
     return ImportResult(_emit_dir(entries, profile, sink), files)
 
 
 def import_tree(
-    root: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress
+    root: Path, profile: Profile, sink: BlockSink, progress: ProgressCallback = _no_progress, threads: int = 1
 ) -> ImportResult:
     """Import a folder as a UnixFS directory tree, refusing links that lead out of it."""
     base = root.resolve()
@@ -148,7 +189,7 @@ def import_tree(
                     raise UnsafePath(f"{child} is a link to a folder; publish the folder itself")
                 entries.append((name, walk(child, f"{prefix}{name}/")))
             else:
-                entry = import_file(_regular_file(child), profile, sink, progress)
+                entry = import_file(_regular_file(child), profile, sink, progress, threads)
                 files.append(ImportedFile(prefix + name, entry))
                 entries.append((name, entry))
         return _emit_dir(entries, profile, sink)

@@ -45,16 +45,20 @@ class SafetensorsHeader:
 
     def regions(self, file_size: int) -> list[tuple[int, int]]:
         """Byte ranges ``(start, end)`` covering the file: the header, each tensor, any gap."""
-        regions = [(0, self.header_end)]
+        return [(start, end) for start, end, _ in self.typed_regions(file_size)]
+
+    def typed_regions(self, file_size: int) -> list[tuple[int, int, str | None]]:
+        """The same ranges, each with the dtype of its tensor (None for the header and gaps)."""
+        regions: list[tuple[int, int, str | None]] = [(0, self.header_end, None)]
         pos = self.header_end
         for tensor in self.tensors:
             if tensor.start > pos:
-                regions.append((pos, tensor.start))
+                regions.append((pos, tensor.start, None))
             if tensor.end > tensor.start:
-                regions.append((tensor.start, tensor.end))
+                regions.append((tensor.start, tensor.end, tensor.dtype))
             pos = max(pos, tensor.end)
         if file_size > pos:
-            regions.append((pos, file_size))
+            regions.append((pos, file_size, None))
         return regions
 
 

@@ -83,6 +83,9 @@ class _CountingSink:
     def flush(self) -> None:
         self.writer.flush()
 
+    def layout(self, dtype: str | None) -> None:
+        self.writer.layout(dtype)
+
     def __call__(self, cid: CID, data: bytes | memoryview) -> None:
         if cid.raw in self.seen:
             return
@@ -108,7 +111,7 @@ def publish(
     _check_options(repo, options)
     with repo.store.writer() as writer:
         sink = _CountingSink(writer)
-        imported = import_paths(paths, profile, sink, progress or (lambda _: None))
+        imported = import_paths(paths, profile, sink, progress or (lambda _: None), repo.settings.threads)
         files = [PublishedFile(f.path, f.entry.cid, f.entry.filesize) for f in imported.files]
         name = options.name or _default_name(paths)
         kind = options.kind or guess_kind([f.path for f in files])

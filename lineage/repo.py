@@ -31,7 +31,7 @@ class Repo:
 
     @cached_property
     def store(self) -> PackStore:
-        return PackStore(self.home / "blocks")
+        return PackStore(self.home / "blocks", compression=self.settings.compression)
 
     @cached_property
     def index(self) -> Index:

@@ -2,8 +2,10 @@
 """Crash safety by SIGKILL: run real `cairn` work, kill it at random moments, check the home.
 
 Each round starts, side by side on one home: `cairn publish` of a fresh folder, `cairn pull` of a
-stored artifact, `cairn pin --to ipfs` of one not yet pinned (a real Kubo), and every third round
-two uploads to `cairn serve` (POST /v1/artifacts and POST /v1/car at once). Each process gets its
+stored artifact, `cairn pin --to ipfs` of one not yet pinned (a real Kubo), `cairn pin --to
+arweave` of one not yet there (a real arlocal, every other round), `cairn anchor` of the records
+not yet anchored (a real anvil), and every third round two uploads to `cairn serve` (POST
+/v1/artifacts and POST /v1/car at once). Each process gets its
 own kill moment, drawn uniformly from that operation's usual duration, and is sent SIGKILL then
 (for uploads, the server is). Only a process still running when the signal goes out counts as a
 kill. After every round:
@@ -16,14 +18,19 @@ kill. After every round:
 - no leftovers pile up: fsck removed the staging folders of uploads whose server was killed;
 - each killed operation, run again, completes: a publish lists its artifact, a pull matches its
   source byte for byte and writes nothing beside its target, a pin ends `pinned` with Kubo holding
-  the pin, the uploads are accepted by the restarted server.
+  the pin, the uploads are accepted by the restarted server;
+- nothing is paid twice: the wallet paid exactly the rewards of the Arweave transactions the index
+  knows, and the anchor contract holds exactly the roots of the index's anchored batches, no record
+  in two of them.
 
     .venv/bin/python scripts/kill-loop.py --kills 100                     # the CI variant (~1-2 min)
     .venv/bin/python scripts/kill-loop.py --kills 3000 --size-mb 16       # the long variant
     .venv/bin/python scripts/kill-loop.py --ipfs-api http://127.0.0.1:5001 --work /tmp/kl
 
-Without ``--ipfs-api`` a throwaway Kubo is started (tests/services/kubo.py); ``--no-ipfs`` skips
-pins. The last line reads ``kills survived: N``; the exit status is 1 at the first failed check
+Without ``--ipfs-api`` a throwaway Kubo is started (tests/services/kubo.py), without
+``--arweave-url`` a throwaway arlocal and without ``--chain-rpc`` a throwaway anvil (its first
+dev key; pass ``--chain-key`` with a URL); ``--no-ipfs``, ``--no-arweave`` and ``--no-anchor``
+skip those jobs. The last line reads ``kills survived: N``; the exit status is 1 at the first failed check
 (the work folder is then kept for a look).
 """
 
@@ -55,8 +62,10 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
-FIRST_GUESS = {"publish": 1.0, "pull": 0.8, "pin": 1.5, "serve": 1.0}  # seconds, until re-runs measure them
+# seconds, until re-runs measure them
+FIRST_GUESS = {"publish": 1.0, "pull": 0.8, "pin": 1.5, "serve": 1.0, "arweave": 2.0, "anchor": 1.5}
 SERVE_EVERY = 3  # rounds; a server restart costs more than a CLI run
+ARWEAVE_EVERY = 2  # rounds; an Arweave pin signs with RSA-4096 and uploads in 256 KiB chunks
 KILL_WINDOW = 0.85  # kill moments fall in the first 85% of an operation's usual (re-run) duration
 
 
@@ -73,14 +82,37 @@ class Stored:
 
 
 @dataclass
+class Arweave:
+    """The gateway, and what the wallet held before the loop: it must have paid exactly for the
+    transactions the index knows."""
+
+    url: str
+    address: str = ""
+    funded: int = 0
+
+
+@dataclass
+class Chain:
+    """The chain, the key that pays, and the anchor contract the loop deployed."""
+
+    rpc: str
+    key: str
+    contract: str = ""
+
+
+@dataclass
 class Loop:
     work: Path
     rng: random.Random
     size_mb: float
     ipfs_api: str | None
+    arweave: Arweave | None = None
+    chain: Chain | None = None
     stored: list[Stored] = field(default_factory=list)
     verified: set[str] = field(default_factory=set)
     pinned: set[str] = field(default_factory=set)
+    on_arweave: set[str] = field(default_factory=set)
+    ledger: dict[str, str] = field(default_factory=dict)  # what the paid-once checks last found
     kills: Counter[str] = field(default_factory=Counter)
     rounds: int = 0
     durations: dict[str, float] = field(default_factory=lambda: dict(FIRST_GUESS))
@@ -97,6 +129,12 @@ class Loop:
         env = {**os.environ, "CAIRN_HOME": str(self.home), "PYTHONPATH": str(ROOT)}
         if self.ipfs_api:
             env["CAIRN_IPFS_API"] = self.ipfs_api
+        if self.arweave:
+            env["CAIRN_ARWEAVE_URL"] = self.arweave.url
+        if self.chain:
+            env |= {"CAIRN_CHAIN_RPC": self.chain.rpc, "CAIRN_CHAIN_KEY": self.chain.key}
+            if self.chain.contract:
+                env["CAIRN_CHAIN_CONTRACT"] = self.chain.contract
         return env
 
     def measured(self, operation: str, seconds: float) -> None:
@@ -334,6 +372,84 @@ class PinJob(CliJob):
         self.loop.pinned.add(self.cid)
 
 
+class ArweavePinJob(CliJob):
+    operation = "arweave"
+
+    def __init__(self, loop: Loop, cid: str) -> None:
+        self.cid = cid
+        super().__init__(loop, ("pin", cid, "--to", "arweave", "--yes"))
+
+    def rerun(self) -> None:
+        expect_ok(self.run_again(), "arweave pin re-run")
+        rows = _with_repo(self.loop, lambda repo: repo.index.arweave_txs())
+        mine = [row for row in rows if row.cid == self.cid]
+        if not mine or any(row.state in ("signed", "uploading") for row in mine):
+            raise CheckFailed(f"after the arweave re-run, {self.cid} has transactions {[r.state for r in mine]}")
+        self.loop.on_arweave.add(self.cid)
+
+
+def check_paid_once_on_arweave(loop: Loop) -> None:
+    """The wallet paid exactly the rewards of the transactions the index knows as sent."""
+    assert loop.arweave is not None
+    rows = _with_repo(loop, lambda repo: repo.index.arweave_txs())
+    known = sum(int(row.reward) for row in rows if row.state != "signed")
+    paid = loop.arweave.funded - _arweave_balance(loop.arweave)
+    if paid != known:
+        raise CheckFailed(f"the wallet paid {paid} winston, the index knows of {known}")
+    loop.ledger["arweave"] = f"{len(rows)} Arweave transactions, {paid} winston paid = the index's rewards"
+
+
+def _arweave_balance(arweave: Arweave) -> int:
+    return int(httpx.get(f"{arweave.url}/wallet/{arweave.address}/balance", timeout=30).text)
+
+
+class AnchorJob(CliJob):
+    operation = "anchor"
+
+    def __init__(self, loop: Loop) -> None:
+        super().__init__(loop, ("anchor",))
+
+    def rerun(self) -> None:
+        expect_ok(self.run_again(), "anchor re-run")
+
+
+def check_paid_once_on_chain(loop: Loop) -> None:
+    """The contract holds exactly the roots of the index's anchored batches, and no record sits
+    in two of them: a batch sent before a kill was adopted, not paid for again."""
+    from web3 import Web3
+
+    from lineage.index import ANCHORED_STATES
+
+    assert loop.chain is not None
+    w3 = Web3(Web3.HTTPProvider(loop.chain.rpc))
+    logs = w3.eth.get_logs({"address": Web3.to_checksum_address(loop.chain.contract), "fromBlock": 0})
+    chain_id = str(w3.eth.chain_id)
+
+    def batches(repo: Any) -> tuple[list[Any], list[Any]]:
+        anchored = repo.index.anchors(chain_id, loop.chain.contract, ANCHORED_STATES)
+        proofs = [p for row in repo.index.artifacts() for p in repo.index.record_proofs(row.cid)]
+        return anchored, proofs
+
+    anchored, proofs = _with_repo(loop, batches)
+    if len(logs) != len(anchored):
+        raise CheckFailed(f"{len(logs)} roots on chain, {len(anchored)} anchored batches in the index")
+    loop.ledger["chain"] = f"{len(logs)} roots on chain = the index's anchored batches"
+    in_force = Counter(p.cid for p in proofs if p.anchor.state in ANCHORED_STATES)
+    twice = [cid for cid, count in in_force.items() if count > 1]
+    if twice:
+        raise CheckFailed(f"records anchored in two batches: {twice[:3]}")
+
+
+def _with_repo(loop: Loop, read: Callable[[Any], Any]) -> Any:
+    from lineage.repo import Repo
+
+    repo = Repo.open(loop.home)
+    try:
+        return read(repo)
+    finally:
+        repo.close()
+
+
 # --- serve: uploads to a server that is killed ---------------------------------------------------
 
 
@@ -473,6 +589,11 @@ def round_jobs(loop: Loop) -> list[Job]:
     unpinned = [s.cid for s in loop.stored if s.cid not in loop.pinned]
     if loop.ipfs_api and unpinned:
         jobs.append(PinJob(loop, loop.rng.choice(unpinned)))
+    not_on_arweave = [s.cid for s in loop.stored if s.cid not in loop.on_arweave]
+    if loop.arweave and not_on_arweave and loop.rounds % ARWEAVE_EVERY == 0:
+        jobs.append(ArweavePinJob(loop, loop.rng.choice(not_on_arweave)))
+    if loop.chain:
+        jobs.append(AnchorJob(loop))
     if loop.rounds % SERVE_EVERY == 0:
         jobs.append(ServeJob(loop))
     return jobs
@@ -501,6 +622,10 @@ def play_round(loop: Loop) -> None:
         thread.join()
     if errors:
         raise errors[0]
+    if loop.arweave:
+        check_paid_once_on_arweave(loop)
+    if loop.chain:
+        check_paid_once_on_chain(loop)
 
 
 def _collect(work: Callable[[], None], errors: list[BaseException]) -> None:
@@ -512,6 +637,12 @@ def _collect(work: Callable[[], None], errors: list[BaseException]) -> None:
 
 def run_loop(loop: Loop, kills: int) -> None:
     loop.token = expect_ok(run_cairn(loop, "token", "new", "--scope", "write"), "token new").strip().splitlines()[-1]
+    if loop.arweave:
+        loop.arweave.address = expect_ok(run_cairn(loop, "wallet", "new"), "wallet new").strip().splitlines()[-1]
+        httpx.get(f"{loop.arweave.url}/mint/{loop.arweave.address}/{10**15}", timeout=30).raise_for_status()
+        loop.arweave.funded = _arweave_balance(loop.arweave)
+    if loop.chain:
+        loop.chain.contract = expect_ok(run_cairn(loop, "anchor", "deploy"), "anchor deploy").strip().splitlines()[-1]
     seed = make_folder(loop.work / "inputs" / "baseline", 424242, loop.size_mb)
     baseline = json.loads(expect_ok(run_cairn(loop, "publish", seed, "--json"), "baseline publish"))["cid"]
     loop.stored.append(Stored(baseline, seed))
@@ -523,6 +654,28 @@ def run_loop(loop: Loop, kills: int) -> None:
             print(f"round {loop.rounds}: {sum(loop.kills.values())} kills {dict(loop.kills)},"
                   f" {len(loop.stored)} artifacts, {time.monotonic() - started:.0f}s", flush=True)  # fmt: skip
     check_home(loop, with_cli=True)
+
+
+@contextlib.contextmanager
+def arweave_gateway(args: argparse.Namespace) -> Iterator[Arweave | None]:
+    if args.no_arweave or args.arweave_url:
+        yield None if args.no_arweave else Arweave(args.arweave_url)
+        return
+    from tests.services.arlocal import running_arlocal
+
+    with tempfile.TemporaryDirectory(prefix="kill-loop-arlocal-") as base, running_arlocal(Path(base)) as gateway:
+        yield Arweave(gateway.url)
+
+
+@contextlib.contextmanager
+def evm_chain(args: argparse.Namespace) -> Iterator[Chain | None]:
+    if args.no_anchor or args.chain_rpc:
+        yield None if args.no_anchor else Chain(args.chain_rpc, args.chain_key)
+        return
+    from tests.services.anvil import running_anvil
+
+    with tempfile.TemporaryDirectory(prefix="kill-loop-anvil-") as base, running_anvil(Path(base)) as anvil:
+        yield Chain(anvil.rpc_url, anvil.key)
 
 
 @contextlib.contextmanager
@@ -543,12 +696,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=float, default=1.5, help="size of each published folder")
     parser.add_argument("--work", type=Path, help="work folder (default: a new temporary one, removed on success)")
     parser.add_argument("--ipfs-api", help="Kubo RPC URL (default: start a throwaway Kubo)")
-    parser.add_argument("--no-ipfs", action="store_true", help="skip pins")
+    parser.add_argument("--no-ipfs", action="store_true", help="skip pins to IPFS")
+    parser.add_argument("--arweave-url", help="Arweave gateway URL, arlocal (default: start a throwaway arlocal)")
+    parser.add_argument("--no-arweave", action="store_true", help="skip pins to Arweave")
+    parser.add_argument("--chain-rpc", help="EVM RPC URL (default: start a throwaway anvil)")
+    parser.add_argument("--chain-key", help="0x private key that pays for anchors (with --chain-rpc)")
+    parser.add_argument("--no-anchor", action="store_true", help="skip `cairn anchor`")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="cairn-kill-loop-"))
     started = time.monotonic()
-    with kubo_api(args) as api:
-        loop = Loop(work, random.Random(args.seed), args.size_mb, api)
+    with kubo_api(args) as api, arweave_gateway(args) as arweave, evm_chain(args) as chain:
+        loop = Loop(work, random.Random(args.seed), args.size_mb, api, arweave, chain)
         try:
             run_loop(loop, args.kills)
         except CheckFailed as exc:
@@ -559,6 +717,7 @@ def main(argv: list[str] | None = None) -> int:
                 loop.server.stop()
     print(f"{loop.rounds} rounds in {time.monotonic() - started:.0f}s; kills by operation: {dict(loop.kills)};"
           f" {len(loop.stored)} artifacts stored, all listed and verified")  # fmt: skip
+    print("; ".join(loop.ledger.values()) or "no ledger checked")
     print(f"kills survived: {sum(loop.kills.values())}")
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)

@@ -67,7 +67,8 @@ def _verify(store: BlockStore, piece: Piece, buffer: bytearray) -> Verified:
     read_into = getattr(store, "read_into", None)
     if read_into is not None:
         read = read_into(piece.cid, buffer)
-        return Verified(buffer, memoryview(buffer)[: read.length], (read.pack_fd, read.offset))
+        source = (read.pack_fd, read.offset) if read.pack_fd >= 0 else None
+        return Verified(buffer, memoryview(buffer)[: read.length], source)
     return Verified(buffer, memoryview(store.get(piece.cid)), None)
 
 

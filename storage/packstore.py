@@ -3,7 +3,9 @@
 Why packs: measured on this 2-core VM (bench/layout.py, 2 GiB of 256 KiB blocks made durable
 once), one file per block wrote 271 MiB/s and a pack file 1073 MiB/s; a file per block also
 costs an inode per 256 KiB. A pack entry is ``flags u8 | cid length u8 | stored length u32le |
-cid | bytes``, so a pack describes itself and the table can be rebuilt by scanning it.
+cid | bytes``, so a pack describes itself and the table can be rebuilt by scanning it. ``flags``
+is the block's at-rest compression (storage/compression.py; 0 when stored as is, the default:
+compression is a setting of the home, ``compression = "zstd"``).
 
 Crash safety: a writer appends blocks, then fsyncs the pack, and only then records their
 locations (one SQLite transaction). A block is visible only once its location is committed, so
@@ -19,7 +21,9 @@ import secrets
 import sqlite3
 import struct
 import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -27,12 +31,14 @@ from types import TracebackType
 from cairn.errors import BadInput, BlockNotFound, IntegrityError
 from chunking.cid import CID
 from storage.appender import BackgroundAppender
+from storage.compression import BlockCompressor, Codec, decompress
 from storage.sqlite import open_sqlite
 
 ENTRY_HEAD = struct.Struct("<BBI")
 PACK_SUFFIX = ".pack"
 MAX_PACK_BYTES = 1 << 30  # start a new pack past 1 GiB so gc can rewrite packs piecemeal
 CHECKPOINT_BYTES = 256 << 20  # make blocks durable and visible at least this often
+COMPRESSING_AHEAD = 8  # blocks handed to the compression threads before the writer waits for the oldest
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS blocks (
@@ -48,6 +54,9 @@ CREATE INDEX IF NOT EXISTS blocks_by_pack ON blocks (pack);
 
 @dataclass(frozen=True, slots=True)
 class VerifiedRead:
+    """``length`` verified bytes in the caller's buffer; ``pack_fd`` and ``offset`` say where the
+    same bytes lie in a pack (``pack_fd`` is -1 for a compressed block: they lie nowhere as is)."""
+
     length: int
     pack_fd: int
     offset: int
@@ -56,8 +65,9 @@ class VerifiedRead:
 class PackStore:
     """Blocks in ``<root>/packs/*.pack``, located through ``<root>/blocks.sqlite``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, compression: bool = False) -> None:
         self.root = root
+        self.compression = compression  # for blocks written from now on; reads handle both
         self.packs = root / "packs"
         self._db: sqlite3.Connection | None = None
         self._fds: dict[str, int] = {}
@@ -103,13 +113,15 @@ class PackStore:
         return location[2] if location[3] == 0 else len(self.get(cid))
 
     def get(self, cid: CID) -> bytes:
-        pack, offset, length = self._find(cid)
+        pack, offset, length, flags = self._find(cid)
         try:
             data = os.pread(self._fd(pack), length, offset)
         except OSError as exc:
             raise IntegrityError(f"block {cid}: cannot read {pack}: {exc.strerror}") from exc
         if len(data) != length:
             raise IntegrityError(f"block {cid} in the local store is truncated")
+        if flags != Codec.NONE:
+            data = _decompressed(cid, flags, data)
         if not cid.matches(data):
             raise IntegrityError(f"block {cid} in the local store is corrupt")
         return data
@@ -121,7 +133,11 @@ class PackStore:
         where the verified bytes lie in their pack, so a writer may copy that same (immutable,
         append-only) range kernel-side with ``copy_file_range`` instead of from the buffer.
         """
-        pack, offset, length = self._find(cid)
+        pack, offset, length, flags = self._find(cid)
+        if flags != Codec.NONE:
+            data = self.get(cid)
+            buffer[: len(data)] = data
+            return VerifiedRead(len(data), -1, 0)
         view = memoryview(buffer)[:length]
         try:
             got = os.preadv(self._fd(pack), [view], offset)
@@ -133,11 +149,11 @@ class PackStore:
             raise IntegrityError(f"block {cid} in the local store is corrupt")
         return VerifiedRead(length, self._fd(pack), offset)
 
-    def _find(self, cid: CID) -> tuple[str, int, int]:
+    def _find(self, cid: CID) -> tuple[str, int, int, int]:
         location = self._location(cid)
         if location is None:
             raise BlockNotFound(f"block {cid} is not in the local store")
-        return location[0], location[1], location[2]
+        return location
 
     def put(self, cid: CID, data: bytes | memoryview) -> bool:
         with self.writer() as writer:
@@ -177,7 +193,13 @@ class PackWriter:
         self.store = store
         self.replace = replace  # gc's repack: a fresh pack, and locations of recorded blocks move
         self.lock_fd = -1 if replace else store.gc_lock(exclusive=False)
-        self.pending: dict[bytes, tuple[int, int]] = {}
+        self.pending: dict[bytes, tuple[int, int, int]] = {}  # cid -> offset, stored length, flags
+        # Compression runs on threads (zstd releases the GIL) while the caller cuts and hashes; blocks
+        # still reach the pack in the order they were appended.
+        self.compressors = _Compressors() if store.compression else None
+        self.compressing: deque[tuple[CID, bytes | memoryview, Future[tuple[Codec, bytes] | None]]] = deque()
+        self.queued: set[bytes] = set()
+        self.dtype: str | None = None  # what the blocks being appended hold (a safetensors dtype)
         self.bytes_new = 0
         self.blocks_new = 0
         self.pack, self.fd = self._open_pack()
@@ -219,21 +241,27 @@ class PackWriter:
                 self.abort()
         finally:
             self.appender.close()
+            if self.compressors is not None:
+                self.compressors.close()
             os.close(self.fd)
             if self.lock_fd >= 0:
                 os.close(self.lock_fd)
 
     def has(self, cid: CID) -> bool:
-        return cid.raw in self.pending or self.store.has(cid)
+        return cid.raw in self.pending or cid.raw in self.queued or self.store.has(cid)
 
     def get(self, cid: CID) -> bytes:
         """A block written by this writer (not yet committed) or already in the store, verified."""
+        if cid.raw in self.queued:
+            self._write_compressed(0)
         location = self.pending.get(cid.raw)
         if location is None:
             return self.store.get(cid)
-        offset, length = location
+        offset, length, flags = location
         self.appender.drain()
         data = os.pread(self.fd, length, offset)
+        if flags != Codec.NONE:
+            data = _decompressed(cid, flags, data)
         if not cid.matches(data):
             raise IntegrityError(f"block {cid} just written is corrupt")
         return data
@@ -249,23 +277,46 @@ class PackWriter:
         self.append(cid, data)
         return True
 
+    def layout(self, dtype: str | None) -> None:
+        """Say what the next blocks hold (the importer calls this per safetensors tensor), so that
+        compression can pick a float codec."""
+        self.dtype = dtype
+
     def append(self, cid: CID, data: bytes | memoryview) -> None:
         """Queue ``data`` for writing; it must stay valid until ``flush()`` (see storage/appender.py)."""
-        head = ENTRY_HEAD.pack(0, len(cid.raw), len(data)) + cid.raw
-        self.appender.write_at(self.end, (head, data))
-        self.pending[cid.raw] = (self.end + len(head), len(data))
-        self.end += len(head) + len(data)
         self.bytes_new += len(data)
         self.blocks_new += 1
+        if self.compressors is None:
+            self._write(cid, Codec.NONE, data)
+        else:
+            self.compressing.append((cid, data, self.compressors.submit(data, self.dtype)))
+            self.queued.add(cid.raw)
+            self._write_compressed(COMPRESSING_AHEAD)
         if self.end - self.committed_end > CHECKPOINT_BYTES:
             self.commit()
 
+    def _write(self, cid: CID, flags: Codec, stored: bytes | memoryview) -> None:
+        head = ENTRY_HEAD.pack(flags, len(cid.raw), len(stored)) + cid.raw
+        self.appender.write_at(self.end, (head, stored))
+        self.pending[cid.raw] = (self.end + len(head), len(stored), flags)
+        self.end += len(head) + len(stored)
+
+    def _write_compressed(self, keep: int) -> None:
+        """Write the oldest compressed blocks, in order, until at most ``keep`` are in flight."""
+        while len(self.compressing) > keep:
+            cid, data, future = self.compressing.popleft()
+            self.queued.discard(cid.raw)
+            flags, stored = future.result() or (Codec.NONE, data)
+            self._write(cid, flags, stored)
+
     def flush(self) -> None:
         """Wait until every queued block is written, so the caller may release its buffers."""
+        self._write_compressed(0)
         self.appender.drain()
 
     def commit(self) -> None:
         """Make every block so far durable, then visible."""
+        self._write_compressed(0)
         self.appender.drain()
         if not self.pending:
             return
@@ -273,14 +324,18 @@ class PackWriter:
         with self.store.db as db:
             verb = "INSERT OR REPLACE" if self.replace else "INSERT OR IGNORE"
             db.executemany(
-                f"{verb} INTO blocks (cid, pack, offset, length) VALUES (?, ?, ?, ?)",
-                [(raw, self.pack, offset, length) for raw, (offset, length) in self.pending.items()],
+                f"{verb} INTO blocks (cid, pack, offset, length, flags) VALUES (?, ?, ?, ?, ?)",
+                [(raw, self.pack, offset, length, flags) for raw, (offset, length, flags) in self.pending.items()],
             )
         self.pending.clear()
         self.committed_end = self.end
 
     def abort(self) -> None:
         """Drop what was appended since the last commit."""
+        for _, _, future in self.compressing:
+            future.cancel()
+        self.compressing.clear()
+        self.queued.clear()
         with contextlib.suppress(OSError):  # the bytes are being dropped anyway
             self.appender.drain()
         self.pending.clear()
@@ -306,6 +361,33 @@ def scan_pack(path: Path) -> Iterator[tuple[CID, int, int, int]]:
             yield cid, data_at, length, flags
             handle.seek(length, os.SEEK_CUR)
             pos = data_at + length
+
+
+class _Compressors:
+    """A few threads, each with its own zstd context, compressing blocks for one writer."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="cairn-zstd")
+
+    def submit(self, data: bytes | memoryview, dtype: str | None) -> Future[tuple[Codec, bytes] | None]:
+        return self.pool.submit(self._compress, data, dtype)
+
+    def _compress(self, data: bytes | memoryview, dtype: str | None) -> tuple[Codec, bytes] | None:
+        compressor = getattr(self.local, "compressor", None)
+        if compressor is None:
+            compressor = self.local.compressor = BlockCompressor()
+        return compressor.compress(data, dtype)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _decompressed(cid: CID, flags: int, stored: bytes) -> bytes:
+    try:
+        return decompress(flags, stored)
+    except IntegrityError as exc:
+        raise IntegrityError(f"block {cid} in the local store: {exc}") from None
 
 
 def _fsync_dir(path: Path) -> None:

@@ -85,3 +85,36 @@ def csv_with_appended_rows(copies: int) -> tuple[bytes, list[bytes], bytes]:
     rows = [f"{i},".encode() + row for i, row in enumerate(lines[1:] * copies)]
     extra = [f"{len(rows) + i},".encode() + row.split(b",", 1)[1] for i, row in enumerate(rows[: len(rows) // 100])]
     return b"id," + lines[0], rows, b"".join(extra)
+
+
+def real_model_as(dtype: str, path: Path) -> Path:
+    """The real MiniLM weights (float32) written as a safetensors file of ``dtype`` (F32, F16 or
+    BF16, rounded to nearest even): real weight statistics in the types models ship in."""
+    import json
+
+    from safetensors.numpy import load_file
+
+    tensors = load_file(str(real_model_dir() / "model.safetensors"))
+    header: dict[str, object] = {}
+    chunks: list[bytes] = []
+    offset = 0
+    for name, array in sorted(tensors.items()):
+        data = _as_dtype(array.astype(np.float32), dtype) if array.dtype == np.float32 else array.tobytes()
+        kind = dtype if array.dtype == np.float32 else {np.dtype(np.int64): "I64"}.get(array.dtype, "F32")
+        header[name] = {"dtype": kind, "shape": list(array.shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(len(text).to_bytes(8, "little") + text + b"".join(chunks))
+    return path
+
+
+def _as_dtype(array: np.ndarray, dtype: str) -> bytes:
+    if dtype == "F32":
+        return array.tobytes()
+    if dtype == "F16":
+        return array.astype(np.float16).tobytes()
+    words = array.view(np.uint32).astype(np.uint64)
+    return ((words + 0x7FFF + ((words >> 16) & 1)) >> 16).astype(np.uint16).tobytes()  # BF16

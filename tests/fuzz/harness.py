@@ -15,11 +15,11 @@ Sizes, all from the environment:
 - ``CAIRN_FUZZ_EXAMPLES``: hypothesis examples per decoder target (default 3,000: with 33 mutants
   each, 102,000 inputs per target; drawing examples costs more than running mutants).
 - ``CAIRN_FUZZ_MUTANTS``: inputs derived from each example (default 33).
-- ``CAIRN_FUZZ_UPLOAD_EXAMPLES``: examples for the upload routes (default 1,000, with 16 mutants
-  each: a request through the whole app costs 1-20 ms, a decoder input ~20 µs).
+- ``CAIRN_FUZZ_UPLOAD_EXAMPLES``: examples for the upload routes (default 6,000, with 16 mutants
+  each, 102,000 requests: a request through the whole app costs 1-20 ms, a decoder input ~20 µs).
 - ``CAIRN_FUZZ_TIME_LIMIT``: seconds one input may take (default 2; uploads get 5x, they fsync).
 
-The long run (about an hour here): ``CAIRN_FUZZ_EXAMPLES=30000 CAIRN_FUZZ_UPLOAD_EXAMPLES=10000``.
+The long run (about an hour here): ``CAIRN_FUZZ_EXAMPLES=30000 CAIRN_FUZZ_UPLOAD_EXAMPLES=20000``.
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ T = TypeVar("T")
 
 EXAMPLES = int(os.environ.get("CAIRN_FUZZ_EXAMPLES", "3000"))
 MUTANTS = int(os.environ.get("CAIRN_FUZZ_MUTANTS", "33"))
-UPLOAD_EXAMPLES = int(os.environ.get("CAIRN_FUZZ_UPLOAD_EXAMPLES", "1000"))
+UPLOAD_EXAMPLES = int(os.environ.get("CAIRN_FUZZ_UPLOAD_EXAMPLES", "6000"))
 UPLOAD_MUTANTS = 16
 TIME_LIMIT = float(os.environ.get("CAIRN_FUZZ_TIME_LIMIT", "2"))
-# pytest-timeout for a whole fuzz test: fifteen minutes at the default sizes, scaled with them.
-TEST_TIMEOUT = int(900 * max(1.0, EXAMPLES / 3000, UPLOAD_EXAMPLES / 1000) * max(1.0, MUTANTS / 33))
+# pytest-timeout for a whole fuzz test: fifteen minutes (thirty for uploads) at the default sizes, scaled.
+TEST_TIMEOUT = int(900 * max(1.0, EXAMPLES / 3000, UPLOAD_EXAMPLES / 3000) * max(1.0, MUTANTS / 33))
 MEMORY_SAMPLE = 61  # every 61st input of a target runs under tracemalloc (prime: no lock-step with mutants)
 MEMORY_PER_BYTE = 256  # a decoded Python value may be this much larger than its encoding
 MEMORY_BASE = 8 << 20

@@ -74,9 +74,10 @@ def foundry_tool(name: str) -> Path:
 class Anvil:
     """One anvil process on a fixed loopback port, with its funded development keys."""
 
-    def __init__(self, binary: Path, workdir: Path) -> None:
+    def __init__(self, binary: Path, workdir: Path, keep_state: bool = False) -> None:
         self.binary = binary
         self.workdir = workdir
+        self.keep_state = keep_state  # dump the chain on stop and load it on start: an outage, not a reset
         self.port = free_port()
         self.keys: list[str] = []
         self.accounts: list[str] = []
@@ -96,6 +97,8 @@ class Anvil:
         config = self.workdir / "anvil-config.json"
         args = [str(self.binary), "--host", LOOPBACK, "--port", str(self.port), "--chain-id", str(CHAIN_ID),
                 "--accounts", "4", "--config-out", str(config)]  # fmt: skip
+        if self.keep_state:
+            args += ["--state", str(self.workdir / "state.json")]
         self.workdir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
