@@ -36,7 +36,6 @@ from api.errors import ApiError
 from api.gateway import head_only
 from chunking.cid import CID
 from lineage.index import ArtifactRow
-from lineage.pull import list_files
 from lineage.repo import Repo
 from storage.unixfs_read import FileRef
 
@@ -79,10 +78,11 @@ def find_revision(repo: Repo, repo_id: str, revision: str | None, caller: Caller
 
 
 def _files(repo: Repo, rev: Revision) -> list[FileRef]:
+    from lineage.listing import artifact_files
     from lineage.resolve import open_target
 
-    target = open_target(repo.store, CID.parse(rev.row.cid))
-    return list_files(repo.store, target.root)[0]
+    listing = artifact_files(repo.store, open_target(repo.store, CID.parse(rev.row.cid)))
+    return [FileRef(path, cid, size) for path, (cid, size) in sorted(listing.items())]
 
 
 def _when(row: ArtifactRow) -> str:

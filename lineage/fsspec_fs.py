@@ -96,6 +96,7 @@ class CairnFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec ships
 
     def _files(self, ref: str) -> dict[str, tuple[CID, int]]:
         """Every file of the artifact ``ref`` names, by path (a plain UnixFS file: one, named "")."""
+        from lineage.listing import artifact_files
         from lineage.resolve import open_target, resolve_anywhere
 
         with self.lock:
@@ -103,9 +104,7 @@ class CairnFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec ships
             if cid.raw not in self._listings:
                 if len(self._listings) >= _LISTINGS_KEPT:
                     self._listings.pop(next(iter(self._listings)))
-                target = open_target(self.store, cid)
-                files_meta = target.manifest.files_meta if target.manifest else None
-                self._listings[cid.raw] = _listing(self.store, target.root, files_meta)
+                self._listings[cid.raw] = artifact_files(self.store, open_target(self.store, cid))
             return self._listings[cid.raw]
 
     def read_range(self, cid: CID, start: int, end: int) -> bytes:
@@ -166,28 +165,6 @@ def _split(path: str) -> tuple[str, str]:
     if not ref:
         raise FileNotFoundError("cairn:// paths start with an artifact: cairn://<CID or name[@version]>/<path>")
     return ref, inner.strip("/")
-
-
-def _listing(store: Any, root: CID, files_meta: CID | None) -> dict[str, tuple[CID, int]]:
-    from cairn.errors import CairnError
-    from chunking.cid import CID
-    from lineage.files_meta import read_files_meta
-    from lineage.pull import list_files
-    from storage.unixfs_path import split_path
-
-    if files_meta is not None:
-        try:
-            rows = [r for r in read_files_meta(store, files_meta) if "tensor" not in r]
-            for row in rows:
-                split_path(str(row.get("path")))  # no "..": fsspec's get() writes these paths out
-            if all(isinstance(r.get("cid"), CID) for r in rows):
-                return {str(r["path"]): (r["cid"], int(r["size"])) for r in rows}
-        except CairnError:
-            pass  # an unreadable or unsafe index: the directory (whose names are checked) says the same
-    files, is_directory = list_files(store, root)
-    if not is_directory:  # cairn://<file CID> is the file itself
-        return {"": (root, files[0].size)}
-    return {f.path: (f.cid, f.size) for f in files}
 
 
 def _children(path: str, inner: str, files: dict[str, tuple[CID, int]], info: Any) -> list[dict[str, Any]]:
