@@ -8,6 +8,7 @@ the client calls:
 
 - ``GET /api/models/{repo}[/revision/{rev}]``: model info with ``sha`` and ``siblings``;
 - ``GET /api/models/{repo}/tree/{rev}[/{path}]``: the file listing ``snapshot_download`` uses;
+- the same under ``/api/datasets/`` and ``/datasets/{repo}/resolve/...`` for ``repo_type="dataset"``;
 - ``GET|HEAD /{repo}/resolve/{rev}/{path}``: the file, with ``ETag`` (the file's CID),
   ``Content-Length``, ``X-Repo-Commit``, ``Accept-Ranges`` and ``Range``. A mutable revision
   (``main``, a version) answers 302 to the same file at its commit, as the Hub pins a download;
@@ -100,13 +101,10 @@ def _model_info(repo: Repo, repo_id: str, rev: Revision) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/api/models/{repo_id:path}/revision/{revision}")
 def model_info_at(repo_id: str, revision: str, repo: RepoDep, caller: ReaderDep) -> dict[str, Any]:
     return _model_info(repo, repo_id, find_revision(repo, repo_id, revision, caller))
 
 
-@router.get("/api/models/{repo_id:path}/tree/{revision}/{path:path}")
-@router.get("/api/models/{repo_id:path}/tree/{revision}")
 def tree(
     repo_id: str,
     revision: str,
@@ -133,12 +131,10 @@ def tree(
     return sorted(entries.values(), key=lambda e: str(e["path"]))
 
 
-@router.get("/api/models/{repo_id:path}")
 def model_info(repo_id: str, repo: RepoDep, caller: ReaderDep) -> dict[str, Any]:
     return _model_info(repo, repo_id, find_revision(repo, repo_id, None, caller))
 
 
-@router.api_route("/{repo_id:path}/resolve/{revision}/{filename:path}", methods=["GET", "HEAD"])
 def resolve_file(
     request: Request,
     repo_id: str,
@@ -152,7 +148,8 @@ def resolve_file(
     rev = find_revision(repo, repo_id, revision, caller)
     headers = {"X-Repo-Commit": rev.commit, "X-Cairn-Cid": rev.row.cid}
     if not rev.pinned:
-        location = f"/{quote(repo_id)}/resolve/{rev.commit}/{quote(filename)}"
+        kind = "/datasets" if request.url.path.startswith("/datasets/") else ""
+        location = f"{kind}/{quote(repo_id)}/resolve/{rev.commit}/{quote(filename)}"
         return RedirectResponse(location, status_code=302, headers=headers)
     try:
         file = next(f for f in _files(repo, rev) if f.path == filename)
@@ -161,3 +158,15 @@ def resolve_file(
     response = file_response(repo, file.cid, file.size, range_, if_none_match)
     response.headers.update(headers)
     return head_only(response) if request.method == "HEAD" else response
+
+
+# Registered in this order: the more specific paths first, since a repo id may hold a "/".
+# Models and datasets share Cairn's one name space: a repo of either type is any artifact.
+for _kind in ("models", "datasets"):
+    router.add_api_route(f"/api/{_kind}/{{repo_id:path}}/revision/{{revision}}", model_info_at, methods=["GET"])
+    router.add_api_route(f"/api/{_kind}/{{repo_id:path}}/tree/{{revision}}/{{path:path}}", tree, methods=["GET"])
+    router.add_api_route(f"/api/{_kind}/{{repo_id:path}}/tree/{{revision}}", tree, methods=["GET"])
+    router.add_api_route(f"/api/{_kind}/{{repo_id:path}}", model_info, methods=["GET"])
+for _prefix in ("/datasets", ""):
+    router.add_api_route(f"{_prefix}/{{repo_id:path}}/resolve/{{revision}}/{{filename:path}}", resolve_file,
+                         methods=["GET", "HEAD"])  # fmt: skip

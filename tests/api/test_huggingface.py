@@ -19,7 +19,7 @@ from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, 
 from api.hf import commit_of
 from lineage.sdk import Cairn
 from tests.api.server import CairnServer, running_server
-from tests.data import real_model_dir
+from tests.data import real_dataset_dir, real_model_dir
 
 REPO = "minilm"
 
@@ -39,6 +39,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CairnServ
     with Cairn(root / "home") as cairn:
         cids = {v: str(cairn.publish(d, name=REPO, version=v).cid) for v, d in (("1", real_model_dir()), ("2", tuned))}
         cairn.publish(real_model_dir() / "config.json", name="secret", version="1", private=True)
+        cairn.publish(real_dataset_dir(), name="vega", version="1", kind="dataset")
     new_token = [sys.executable, "-m", "cli.main", "token", "new", "--scope", "read", "--home", str(root / "home")]
     token = subprocess.run(new_token, capture_output=True, text=True, check=True).stdout.split()[-1]
     with running_server(root / "home") as server:
@@ -129,3 +130,12 @@ def test_private_artifacts_need_a_read_token_sent_as_the_hf_token(
         hf_hub_download("secret", "config.json", endpoint=server.url, cache_dir=tmp_path, token=False)
     path = hf_hub_download("secret", "config.json", endpoint=server.url, cache_dir=tmp_path, token=cids["token"])
     assert Path(path).read_bytes() == (real_model_dir() / "config.json").read_bytes()
+
+
+def test_datasets_download_as_dataset_repos(served: tuple[CairnServer, dict[str, str]], tmp_path: Path) -> None:
+    server, _ = served
+    folder = snapshot_download("vega", repo_type="dataset", endpoint=server.url, cache_dir=tmp_path)
+    assert _files(Path(folder)) == _files(real_dataset_dir())
+    one = hf_hub_download("vega", "airports.csv", repo_type="dataset", revision="1", endpoint=server.url,
+                          cache_dir=tmp_path / "one")  # fmt: skip
+    assert Path(one).read_bytes() == (real_dataset_dir() / "airports.csv").read_bytes()
