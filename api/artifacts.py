@@ -15,6 +15,7 @@ from api.errors import ERROR_RESPONSES, ApiError
 from api.models import ArtifactDetail, ArtifactSummary, FileEntry, PublishResponse
 from api.ranges import etag_matches, parse_range
 from chunking.cid import CID
+from chunking.profiles import DEFAULT_PROFILE
 from lineage.index import ArtifactRow
 from lineage.pull import list_files
 from lineage.records import Manifest
@@ -173,7 +174,7 @@ def publish_upload(
     kind: Annotated[str | None, Form()] = None,
     license: Annotated[str | None, Form()] = None,
     private: Annotated[bool, Form()] = False,
-    profile: Annotated[str, Form()] = "native-v1",
+    profile: Annotated[str, Form()] = DEFAULT_PROFILE,
     derived_from: Annotated[list[str] | None, Form()] = None,
 ) -> PublishResponse:
     """Publish uploaded files (streamed to disk, never held in memory) as one artifact."""

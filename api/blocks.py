@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
@@ -30,6 +30,9 @@ T = TypeVar("T")
 router = APIRouter(prefix="/v1", tags=["blocks"], responses=ERROR_RESPONSES)
 RAW_TYPE = "application/vnd.ipld.raw"
 CAR_TYPE = "application/vnd.ipld.car"
+# A block as the store keeps it compressed (storage/compression.py), its codec in X-Cairn-Codec:
+# sent only to clients that ask for it (other Cairn nodes), which decompress and verify it.
+COMPRESSED_TYPE = "application/vnd.cairn.block.compressed"
 
 
 # Documents what a CID looks like, so schema-driven clients (and fuzzers) know "0" is not one;
@@ -43,10 +46,17 @@ def parse_cid(text: str) -> CID:
     return CID.parse(text)  # BadInput -> 400 through the error table
 
 
-@router.get("/blocks/{cid}", response_class=Response, responses={200: {"content": {RAW_TYPE: {}}}})
-def get_block(cid: CidPath, repo: RepoDep, _: ReaderDep) -> Response:
+@router.get("/blocks/{cid}", response_class=Response,
+            responses={200: {"content": {RAW_TYPE: {}, COMPRESSED_TYPE: {}}}})  # fmt: skip
+def get_block(cid: CidPath, repo: RepoDep, _: ReaderDep, accept: Annotated[str, Header()] = "") -> Response:
     parsed = parse_cid(cid)
-    return Response(repo.store.get(parsed), media_type=RAW_TYPE, headers={"ETag": f'"{parsed}.raw"'})
+    get_stored = getattr(repo.store, "get_stored", None)
+    if COMPRESSED_TYPE in accept and get_stored is not None:
+        codec, stored = get_stored(parsed)
+        if codec:
+            headers = {"ETag": f'"{parsed}.{codec}"', "X-Cairn-Codec": str(codec), "Vary": "Accept"}
+            return Response(stored, media_type=COMPRESSED_TYPE, headers=headers)
+    return Response(repo.store.get(parsed), media_type=RAW_TYPE, headers={"ETag": f'"{parsed}.raw"', "Vary": "Accept"})
 
 
 @router.head("/blocks/{cid}", response_class=Response)

@@ -96,16 +96,23 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=512)
     parser.add_argument("--requests", type=int, default=4000)
     args = parser.parse_args()
+    result = measure(args.size_mb, args.requests)
+    print(", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()))
+    (ROOT / "bench" / "out" / "api.json").write_text(json.dumps(result, indent=2))
+
+
+def measure(size_mb: int, requests: int) -> dict[str, float | int]:
+    """A verified CAR download from `cairn serve` and from Kubo's gateway, and small block GETs."""
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=out))
     try:
-        big = synthetic_model(out / f"synthetic-{args.size_mb}.safetensors", args.size_mb)
+        big = synthetic_model(out / f"synthetic-{size_mb}.safetensors", size_mb)
         with running_kubo(work / "kubo") as kubo:
             env = {**os.environ, "CAIRN_HOME": str(work / "home"), "CAIRN_IPFS_API": kubo.api_url}
             cid = sh(*CAIRN, "publish", big, "--name", "big", env=env).strip().splitlines()[-1]
             sh(*CAIRN, "pin", cid, "--to", "ipfs", env=env)
-            small = _small_blocks(work, env, args.requests)
+            small = _small_blocks(work, env, requests)
             with running_server(work / "home", env={"CAIRN_IPFS_API": kubo.api_url}) as server:
                 t_cairn, n = verified_car_download(f"{server.url}/v1/car/{cid}")
                 t_kubo, n_kubo = verified_car_download(f"{kubo.gateway_url}/ipfs/{cid}?format=car")
@@ -118,14 +125,12 @@ def main() -> None:
                 rss = peak_rss_mb(server.process.pid)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result = {
+    return {
         "download_MB": n / 1e6, "cairn_car_MBps": n / 1e6 / t_cairn, "kubo_car_MBps": n_kubo / 1e6 / t_kubo,
         "cairn_vs_kubo": t_kubo / t_cairn, "block_requests": len(leaves),
         "cairn_rps": rps_cairn, "cairn_p99_ms": p99_cairn * 1000, "kubo_rps": rps_kubo, "kubo_p99_ms": p99_kubo * 1000,
         "server_peak_rss_MB": rss,
     }  # fmt: skip
-    print(", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()))
-    (out / "api.json").write_text(json.dumps(result, indent=2))
 
 
 def _small_blocks(work: Path, env: dict[str, str], count: int) -> list[str]:

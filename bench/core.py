@@ -1,10 +1,14 @@
-"""Core benchmarks: ingest against b3sum, pull against cp, dedup, start-up. Ratios, not asserts.
+"""Every benchmark in one run, one table of ratios against peers measured in the same run.
 
-    bench/run [--size-mb 2048] [--repeat 3]
+    bench/run [--size-mb 2048] [--repeat 3]          (--size-mb 256 --repeat 1: a few minutes)
+    bench/run --only core                             (skip the Kubo, API and compression parts)
 
-Each figure is the best of ``--repeat`` runs of the real `cairn` command (start-up included),
-measured in the same run as its peer on the same warm file. The disk here is a shared virtual
-disk whose write speed varies run to run, so every write test starts after `sync` and a pause.
+Ingest against b3sum and `ipfs add`, pull against cp, throughput by thread count, peak memory,
+compression against ZipNN and zstd (and ingest/pull with it on), dedup, API download against
+Kubo's gateway, start-up. Each figure is the best of ``--repeat`` runs of the real `cairn`
+command (start-up included), measured in the same run as its peer on the same warm file. The
+disk here is a shared virtual disk whose write speed varies run to run, so every write test
+starts after `sync` and a pause. Ratios, never asserts.
 """
 
 from __future__ import annotations
@@ -146,10 +150,65 @@ def startup(repeat: int) -> float:
     return best_of(repeat * 3, lambda: sh(ROOT / ".venv" / "bin" / "cairn", "--version"), before=lambda: None)
 
 
+def peak_rss_mb(home: Path, *args: str | Path, env: dict[str, str] | None = None) -> float:
+    """Peak resident memory of one `cairn` run (mapped file pages included, as the kernel counts)."""
+    proc = subprocess.Popen([*CAIRN, *map(str, args)], env={**os.environ, **(env or {}), "CAIRN_HOME": str(home)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"cairn {args[0]} failed")
+    return usage.ru_maxrss / 1024
+
+
+def memory(path: Path, work: Path) -> dict[str, float | str]:
+    home, out = work / "home-memory", work / "pull-memory"
+    shutil.rmtree(home, ignore_errors=True)
+    publish = peak_rss_mb(home, "publish", path, "--name", "memory")
+    pull = peak_rss_mb(home, "pull", "memory", "-o", out)
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"file": path.name, "MB": path.stat().st_size / 1e6, "publish_peak_MB": publish, "pull_peak_MB": pull}
+
+
+def thread_scaling(path: Path, work: Path, repeat: int) -> list[dict[str, float]]:
+    """`cairn cid` (cut and hash only) and `cairn publish` (and the write) by CAIRN_THREADS."""
+    counts = sorted({1, 2, *(2**k for k in range(1, 8) if 2**k <= (os.cpu_count() or 1)), os.cpu_count() or 1})
+    home, rows = work / "home-threads", []
+    gb = path.stat().st_size / 1e9
+    for count in counts:
+        env = {**os.environ, "CAIRN_THREADS": str(count), "CAIRN_HOME": str(home)}
+        t_cid = best_of(repeat, lambda: sh(*CAIRN, "cid", path, env=env), before=lambda: None)  # noqa: B023
+        t_publish = best_of(repeat, lambda: sh(*CAIRN, "publish", path, env=env),  # noqa: B023
+                            before=lambda: (shutil.rmtree(home, ignore_errors=True), settle()))  # fmt: skip
+        rows.append({"threads": count, "cid_GBps": gb / t_cid, "publish_GBps": gb / t_publish})
+    shutil.rmtree(home, ignore_errors=True)
+    return rows
+
+
+def compressed_store(work: Path, repeat: int) -> dict[str, float | str]:
+    """Publish and pull of the real model as bf16 with CAIRN_COMPRESSION=zstd: speed and room saved."""
+    from tests.data import real_model_as
+
+    path = real_model_as("BF16", work / "bf16" / "model.safetensors")
+    home, out = work / "home-zstd", work / "pull-zstd"
+    env = {**os.environ, "CAIRN_COMPRESSION": "zstd", "CAIRN_HOME": str(home)}
+    t_publish = best_of(repeat, lambda: sh(*CAIRN, "publish", path, "--name", "bf16", env=env),
+                        before=lambda: (shutil.rmtree(home, ignore_errors=True), settle()))  # fmt: skip
+    packs = sum(p.stat().st_size for p in (home / "blocks" / "packs").glob("*.pack"))
+    t_pull = best_of(repeat, lambda: sh(*CAIRN, "pull", "bf16", "-o", out, env=env),
+                     before=lambda: shutil.rmtree(out, ignore_errors=True))  # fmt: skip
+    size = path.stat().st_size
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"file": "real-minilm as bf16", "MB": size / 1e6, "stored_ratio": size / packs,
+            "publish_GBps": size / 1e9 / t_publish, "pull_GBps": size / 1e9 / t_pull}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mb", type=int, default=2048, help="size of the synthetic model")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=["core", "all"], default="all", help="core: no Kubo, API or ZipNN")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("CAIRN_BENCH_DIR", ROOT / "bench" / "out")))
     args = parser.parse_args()
     b3sum = sh("bash", ROOT / "bench" / "install-b3sum.sh").strip().splitlines()[-1]
@@ -158,13 +217,23 @@ def main() -> None:
     try:
         synthetic = synthetic_model(args.work / f"synthetic-{args.size_mb}.safetensors", args.size_mb)
         files = [("real-minilm", real_model_dir() / "model.safetensors"), (f"synthetic-{args.size_mb}MB", synthetic)]
-        results = {
+        results: dict[str, Any] = {
             "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}",
             "date": time.strftime("%Y-%m-%d"),
+            "command": " ".join(["bench/run", *sys.argv[1:]]),
             "throughput": [ingest_and_pull(name, path, work, args.repeat, b3sum) for name, path in files],
+            "threads": thread_scaling(synthetic, work, args.repeat),
+            "memory": memory(synthetic, work),
             "dedup": [dedup_model(work), dedup_csv(work)],
             "startup_s": startup(args.repeat),
         }
+        if args.only == "all":
+            from bench import api, compression, ipfs
+
+            results["compression"] = compression.run(args.repeat)
+            results["compressed_store"] = compressed_store(work, args.repeat)
+            results["ipfs"] = ipfs.measure(args.size_mb, args.repeat)
+            results["api"] = api.measure(min(args.size_mb, 512), 4000)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(results)
@@ -186,14 +255,35 @@ COLUMNS = [
 
 
 def print_table(results: dict[str, Any]) -> None:
-    print(f"machine: {results['machine']}  date: {results['date']}")
+    print(f"machine: {results['machine']}  date: {results['date']}  command: {results['command']}")
     print(" ".join(f"{title:>{len(fmt.format(0 if 'f}' in fmt else ''))}}" for title, _, fmt in COLUMNS))
     for row in results["throughput"]:
         row = {**row, "mb": row["bytes"] / 1e6}
         print(" ".join(fmt.format(row[key]) for _, key, fmt in COLUMNS))
+    print("threads: " + "; ".join(f"{r['threads']}: cid {r['cid_GBps']:.2f} GB/s, publish {r['publish_GBps']:.2f} GB/s"
+                                  for r in results["threads"]))  # fmt: skip
+    mem = results["memory"]
+    print(f"peak memory, {mem['MB']:.0f} MB file: publish {mem['publish_peak_MB']:.0f} MB,"
+          f" pull {mem['pull_peak_MB']:.0f} MB")  # fmt: skip
     for case in results["dedup"]:
         print("dedup:", ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in case.items()))
     print(f"cairn --version: {results['startup_s'] * 1000:.0f} ms")
+    if "compression" in results:
+        from bench import compression
+
+        compression.print_table(results["compression"])
+        store = results["compressed_store"]
+        print(f"compressed store, {store['file']}: {store['stored_ratio']:.3f}x smaller on disk,"
+              f" publish {store['publish_GBps']:.2f} GB/s, pull {store['pull_GBps']:.2f} GB/s")  # fmt: skip
+        for row in results["ipfs"]:
+            print(f"vs Kubo, {row['file']}: same CID {row['same_cid']}; ipfs add {row['ipfs_add_s']:.2f}s,"
+                  f" cairn publish {row['cairn_publish_s']:.2f}s ({row['publish_speedup']:.2f}x);"
+                  f" dag import {row['dag_import_MBps']:.0f} MB/s,"
+                  f" cairn pin {row['cairn_pin_MBps']:.0f} MB/s")  # fmt: skip
+        api = results["api"]
+        print(f"API: verified CAR download {api['cairn_car_MBps']:.0f} MB/s vs Kubo gateway {api['kubo_car_MBps']:.0f}"
+              f" ({api['cairn_vs_kubo']:.2f}x); block GETs {api['cairn_rps']:.0f} vs {api['kubo_rps']:.0f} req/s;"
+              f" server peak {api['server_peak_rss_MB']:.0f} MB")  # fmt: skip
 
 
 if __name__ == "__main__":

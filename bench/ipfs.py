@@ -63,19 +63,24 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    rows = measure(args.size_mb, args.repeat)
+    for row in rows:
+        print(", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
+    (ROOT / "bench" / "out" / "ipfs.json").write_text(json.dumps(rows, indent=2))
+
+
+def measure(size_mb: int, repeat: int) -> list[dict[str, object]]:
+    """The real MiniLM model and a synthetic model of ``size_mb``, each next to a throwaway Kubo."""
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=out))
     try:
         with running_kubo(work / "kubo") as kubo:
-            synthetic = synthetic_model(out / f"synthetic-{args.size_mb}.safetensors", args.size_mb)
-            rows = [compare("real-minilm", real_model_dir() / "model.safetensors", kubo, work, args.repeat),
-                    compare(f"synthetic-{args.size_mb}MB", synthetic, kubo, work, args.repeat)]  # fmt: skip
+            synthetic = synthetic_model(out / f"synthetic-{size_mb}.safetensors", size_mb)
+            return [compare("real-minilm", real_model_dir() / "model.safetensors", kubo, work, repeat),
+                    compare(f"synthetic-{size_mb}MB", synthetic, kubo, work, repeat)]  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    for row in rows:
-        print(", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
-    (out / "ipfs.json").write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":

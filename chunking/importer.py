@@ -16,10 +16,12 @@ from pathlib import Path
 from cairn.errors import BadInput, UnsafePath
 from chunking.cid import CID, RAW
 from chunking.dag import BalancedFileBuilder, BlockSink, DagEntry, emit_directory
+from chunking.gguf import parse_gguf
 from chunking.multihash import digest
 from chunking.parallel import cut_and_hash
 from chunking.profiles import Profile
 from chunking.safetensors import parse_header
+from chunking.torchzip import torch_zip_regions
 
 ProgressCallback = Callable[[int], None]
 
@@ -91,11 +93,21 @@ def _mapped(path: Path) -> Iterator[_Mapped]:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
 
 
+TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
+
+
 def file_regions(name: str, view: memoryview, profile: Profile) -> list[tuple[int, int, str | None]]:
     """The independent regions of a file, each with the dtype of what it holds (if known):
-    safetensors header and tensors, else the whole file."""
+    safetensors (and, with ``format_regions``, GGUF) header and tensors, torch zip storages and
+    the gaps between them, else the whole file."""
     if profile.safetensors_regions and name.endswith(".safetensors"):
         return parse_header(view, len(view)).typed_regions(len(view))
+    if profile.format_regions and name.endswith(".gguf"):
+        return parse_gguf(view, len(view)).typed_regions(len(view))
+    if profile.format_regions and name.endswith(TORCH_SUFFIXES):
+        regions = torch_zip_regions(view, len(view))
+        if regions is not None:
+            return regions
     return [(0, len(view), None)]
 
 
@@ -197,11 +209,11 @@ def import_tree(
     return ImportResult(walk(root, ""), files)
 
 
-def import_path_for_cid(path: Path, profile: Profile, sink: BlockSink) -> ImportResult:
+def import_path_for_cid(path: Path, profile: Profile, sink: BlockSink, threads: int = 1) -> ImportResult:
     """What `cairn cid PATH` hashes: a file as a file, a folder as its directory tree."""
     if _is_dir(path):
-        return import_tree(path, profile, sink)
-    entry = import_file(_regular_file(path), profile, sink)
+        return import_tree(path, profile, sink, threads=threads)
+    entry = import_file(_regular_file(path), profile, sink, threads=threads)
     return ImportResult(entry, [ImportedFile(path.name, entry)], is_directory=False)
 
 

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cairn.errors import BadInput, CairnError, NotFound, RemoteError
+from cairn.files import atomic_write
 from cairn.settings import Settings
 from chunking.cid import CID
 from lineage.chain import ChainClient, ChainKey, Deployment, Placement, confirmations, load_key, public_url
@@ -352,12 +351,8 @@ class AnchorProof:
 
     def write(self, path: Path) -> None:
         """Write atomically: a half-written proof would fail a later check for no good reason."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(self.to_json(), out, indent=2)
-            out.write("\n")
-        os.replace(tmp, path)
+        with atomic_write(path) as out:
+            out.write((json.dumps(self.to_json(), indent=2) + "\n").encode())
 
     def mismatches(self, cid: CID) -> list[str]:
         """What keeps this proof from proving ``cid``: another CID, another leaf, another root."""

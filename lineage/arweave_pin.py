@@ -23,7 +23,6 @@ It returns once the gateway has accepted all data; ``refresh_arweave`` tracks co
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from cairn import __version__
 from cairn.errors import BadInput, CairnError, RemoteError, RemoteUnavailable
+from cairn.files import atomic_write
 from chunking.car import CarWriter, encode_header, read_blocks, read_header
 from chunking.cid import CID, DAG_CBOR
 from chunking.varint import encode_varint
@@ -373,35 +373,19 @@ def _tags(plan: ArweavePlan, kind: str, content_type: str, part: str | None = No
 
 
 def _write_spool(repo: Repo, data: bytes, suffix: str) -> Path:
-    folder = repo.home / SPOOL
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(12)}{suffix}"
-    tmp = folder / f".{path.name}.tmp"
-    with open(tmp, "wb") as handle:
+    path = repo.home / SPOOL / f"{secrets.token_hex(12)}{suffix}"
+    with atomic_write(path) as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
     return path
 
 
 def _write_car(repo: Repo, roots: list[CID], blocks: list[tuple[CID, int]]) -> Path:
     """The CAR of one part, durable in the spool before it is signed: the resume reads it."""
-    folder = repo.home / SPOOL
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(12)}.car"
-    tmp = folder / f".{path.name}.tmp"
-    try:
-        with open(tmp, "wb") as handle:
-            writer = CarWriter(handle, roots)
-            for cid, _ in blocks:
-                writer.put(cid, repo.store.get(cid))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    path = repo.home / SPOOL / f"{secrets.token_hex(12)}.car"
+    with atomic_write(path) as handle:
+        writer = CarWriter(handle, roots)
+        for cid, _ in blocks:
+            writer.put(cid, repo.store.get(cid))
     return path
 
 

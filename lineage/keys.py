@@ -6,7 +6,6 @@ the DAG-CBOR encoding of the record without its ``sig`` field.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from cairn.errors import BadInput
+from cairn.files import atomic_write
 from chunking.multibase import b58_decode, b58_encode
 
 SIGNING_CONTEXT = b"cairn/record/v1\n"
@@ -78,13 +78,8 @@ def create_key(home: Path, overwrite: bool = False) -> SigningKey:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
     seed = key.private_bytes_raw().hex()
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(seed + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    with atomic_write(path, mode=0o600) as handle:
+        handle.write((seed + "\n").encode("ascii"))
     return SigningKey(key)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from cairn.errors import BadInput, Conflict
 from chunking.cid import CID
 from chunking.importer import ImportResult, import_paths
-from chunking.profiles import get_profile
+from chunking.profiles import DEFAULT_PROFILE, get_profile
 from lineage.files_meta import emit_files_meta, file_rows
 from lineage.keys import load_or_create_key
 from lineage.records import (
@@ -44,7 +44,7 @@ class PublishOptions:
     kind: str | None = None
     license: str | None = None
     private: bool = False
-    profile: str = "native-v1"
+    profile: str = DEFAULT_PROFILE
     derived_from: tuple[CID, ...] = ()
     run: dict[str, Any] | None = None  # the fields of a run record, as read from run.json
     meta: dict[str, Any] = field(default_factory=dict)

@@ -25,6 +25,7 @@ import numpy as np
 
 from cairn.errors import NotFound
 from chunking.cid import CID
+from chunking.profiles import DEFAULT_PROFILE
 from lineage.graph import Direction, LineageGraph, lineage
 from lineage.publish import PublishOptions, PublishResult, publish
 from lineage.pull import PullResult, list_files, pull
@@ -55,7 +56,7 @@ class Cairn:
 
     def publish(self, *paths: PathLike, name: str | None = None, version: str | None = None,
                 kind: str | None = None, license: str | None = None, private: bool = False,
-                profile: str = "native-v1", derived_from: Sequence[str | CID] = (),
+                profile: str = DEFAULT_PROFILE, derived_from: Sequence[str | CID] = (),
                 run: dict[str, Any] | None = None, meta: dict[str, Any] | None = None,
                 force: bool = False) -> PublishResult:  # fmt: skip
         """Store files with a signed manifest; ``run`` takes the fields of a run.json."""

@@ -12,11 +12,11 @@ its trust, and it is replaced atomically so a crash never leaves half a list.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cairn.errors import BadInput, CorruptInput, NotFound
+from cairn.files import atomic_write
 from lineage.keys import load_key, public_from_did
 
 TRUST_FILE = "trust.json"
@@ -96,12 +96,6 @@ def remove_trusted(home: Path, did: str) -> None:
 
 def _write(home: Path, dids: list[str]) -> None:
     """Write to a temporary file, fsync, rename: readers see the old list or the new one."""
-    path = trust_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"version": TRUST_VERSION, "trusted": sorted(set(dids))}, indent=2) + "\n"
-    tmp = path.with_name(f".{TRUST_FILE}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    with atomic_write(trust_path(home)) as handle:
+        handle.write(text.encode())

@@ -32,8 +32,6 @@ import base64
 import contextlib
 import hashlib
 import json
-import os
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +41,7 @@ from typing import Any, BinaryIO, TypeVar
 import httpx
 
 from cairn.errors import BadInput, RemoteError, RemoteUnavailable
+from cairn.files import atomic_write
 from chunking.cid import CID
 
 JSON = dict[str, Any]
@@ -145,17 +144,8 @@ def write_jwk(path: Path, jwk: JSON, overwrite: bool = False) -> ArweaveWallet:
             f"an Arweave wallet already exists at {path} (its address: {ArweaveWallet.from_file(path).address})"
         )
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({k: v for k, v in jwk.items() if k != "p2s"}, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(path, mode=0o600) as handle:
+        handle.write(json.dumps({k: v for k, v in jwk.items() if k != "p2s"}).encode())
     return wallet
 
 

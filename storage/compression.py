@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import struct
 from enum import IntEnum
-
-import numpy as np
+from typing import Any
 
 from cairn.errors import IntegrityError
 
@@ -46,7 +45,15 @@ class Codec(IntEnum):
 
 # safetensors dtypes that get a float codec; every other block gets plain zstd.
 FLOAT_CODECS = {"BF16": Codec.FLOAT16, "F16": Codec.FLOAT16, "F32": Codec.FLOAT32}
-_WORD = {Codec.FLOAT16: (2, np.uint16), Codec.FLOAT32: (4, np.uint32)}
+_WORD_BYTES = {Codec.FLOAT16: 2, Codec.FLOAT32: 4}
+
+
+def _word(codec: Codec) -> tuple[int, Any]:
+    """The word width and numpy type of a float codec (numpy is imported only when needed)."""
+    import numpy as np
+
+    width = _WORD_BYTES[codec]
+    return width, np.uint16 if width == 2 else np.uint32
 
 
 def _compressor() -> object:
@@ -74,7 +81,9 @@ class BlockCompressor:
         return (codec, payload) if len(payload) < len(data) else None
 
     def _split(self, data: bytes | memoryview, codec: Codec) -> bytes:
-        width, word = _WORD[codec]
+        import numpy as np
+
+        width, word = _word(codec)
         whole = len(data) - len(data) % width
         words = np.frombuffer(data, dtype=word, count=whole // width)
         rotated = (words << 1) | (words >> (8 * width - 1))
@@ -118,7 +127,9 @@ def _unzstd(payload: bytes | memoryview, expected: int | None) -> bytes:
 
 
 def _join(payload: bytes | memoryview, codec: Codec) -> bytes:
-    width, word = _WORD[codec]
+    import numpy as np
+
+    width, word = _word(codec)
     view = memoryview(payload)
     (length,) = _U32.unpack_from(view, 0)
     if length > MAX_BLOCK:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import mmap
 import os
 import secrets
 import sqlite3
@@ -24,7 +25,6 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -38,6 +38,7 @@ ENTRY_HEAD = struct.Struct("<BBI")
 PACK_SUFFIX = ".pack"
 MAX_PACK_BYTES = 1 << 30  # start a new pack past 1 GiB so gc can rewrite packs piecemeal
 CHECKPOINT_BYTES = 256 << 20  # make blocks durable and visible at least this often
+FAULT_AROUND = 64 << 10  # Linux maps up to this much around a page fault on a file mapping
 COMPRESSING_AHEAD = 8  # blocks handed to the compression threads before the writer waits for the oldest
 
 _SCHEMA = """
@@ -52,16 +53,6 @@ CREATE INDEX IF NOT EXISTS blocks_by_pack ON blocks (pack);
 """
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedRead:
-    """``length`` verified bytes in the caller's buffer; ``pack_fd`` and ``offset`` say where the
-    same bytes lie in a pack (``pack_fd`` is -1 for a compressed block: they lie nowhere as is)."""
-
-    length: int
-    pack_fd: int
-    offset: int
-
-
 class PackStore:
     """Blocks in ``<root>/packs/*.pack``, located through ``<root>/blocks.sqlite``."""
 
@@ -71,6 +62,7 @@ class PackStore:
         self.packs = root / "packs"
         self._db: sqlite3.Connection | None = None
         self._fds: dict[str, int] = {}
+        self._maps: dict[str, mmap.mmap] = {}
         self._lock = threading.Lock()
 
     # -- plumbing -------------------------------------------------------------------------
@@ -82,6 +74,7 @@ class PackStore:
         return self._db
 
     def close(self) -> None:
+        self._maps.clear()  # unmapped when the last view of each is gone
         for fd in self._fds.values():
             os.close(fd)
         self._fds.clear()
@@ -91,11 +84,14 @@ class PackStore:
 
     def _fd(self, pack: str) -> int:
         with self._lock:
-            fd = self._fds.get(pack)
-            if fd is None:
-                fd = os.open(self.packs / pack, os.O_RDONLY)
-                self._fds[pack] = fd
-            return fd
+            return self._fd_unlocked(pack)
+
+    def _fd_unlocked(self, pack: str) -> int:
+        fd = self._fds.get(pack)
+        if fd is None:
+            fd = os.open(self.packs / pack, os.O_RDONLY)
+            self._fds[pack] = fd
+        return fd
 
     def _location(self, cid: CID) -> tuple[str, int, int, int] | None:
         row = self.db.execute("SELECT pack, offset, length, flags FROM blocks WHERE cid = ?", (cid.raw,)).fetchone()
@@ -126,28 +122,53 @@ class PackStore:
             raise IntegrityError(f"block {cid} in the local store is corrupt")
         return data
 
-    def read_into(self, cid: CID, buffer: bytearray) -> VerifiedRead:
-        """Read a block into ``buffer`` (at least 1 MiB) and verify it there.
+    def get_stored(self, cid: CID) -> tuple[int, bytes]:
+        """A block as stored, ``(flags, bytes)``, verified: what a peer that can decompress is
+        sent, so compressed blocks cross the network as small as they sit on disk."""
+        pack, offset, length, flags = self._find(cid)
+        if flags == Codec.NONE:
+            return flags, self.get(cid)
+        stored = os.pread(self._fd(pack), length, offset)
+        if len(stored) != length or not cid.matches(_decompressed(cid, flags, stored)):
+            raise IntegrityError(f"block {cid} in the local store is corrupt")
+        return flags, stored
 
-        Reusing buffers spares an allocation and its page faults per block. The result also says
-        where the verified bytes lie in their pack, so a writer may copy that same (immutable,
-        append-only) range kernel-side with ``copy_file_range`` instead of from the buffer.
+    def verify_in_place(self, cid: CID) -> tuple[memoryview, tuple[int, int] | None]:
+        """A block's bytes verified where they lie, and where that is: ``(view, (pack fd, offset))``.
+
+        The view is a slice of a read-only map of the pack, so hashing reads the page cache with
+        no copy into a buffer, and a writer may then copy that same (immutable, append-only)
+        range kernel-side with ``copy_file_range``. A compressed block is decompressed instead,
+        and lies nowhere as is (``None``).
         """
         pack, offset, length, flags = self._find(cid)
         if flags != Codec.NONE:
-            data = self.get(cid)
-            buffer[: len(data)] = data
-            return VerifiedRead(len(data), -1, 0)
-        view = memoryview(buffer)[:length]
-        try:
-            got = os.preadv(self._fd(pack), [view], offset)
-        except OSError as exc:
-            raise IntegrityError(f"block {cid}: cannot read {pack}: {exc.strerror}") from exc
-        if got != length:
+            return memoryview(self.get(cid)), None
+        mapped = self._map(pack, offset + length)
+        if mapped is None:
             raise IntegrityError(f"block {cid} in the local store is truncated")
+        view = memoryview(mapped)[offset : offset + length]
         if not cid.matches(view):
             raise IntegrityError(f"block {cid} in the local store is corrupt")
-        return VerifiedRead(length, self._fd(pack), offset)
+        # Mapped pages once read count as this process's memory until dropped: drop them now (the
+        # page cache keeps them; a later read of the view faults them back in), so a pull of any
+        # size stays small. The kernel maps up to 64 KiB around each fault ("fault-around"), so
+        # the tail of the block before is dropped again too.
+        start = max(0, offset - offset % FAULT_AROUND - FAULT_AROUND)
+        mapped.madvise(mmap.MADV_DONTNEED, start, offset + length - start)
+        return view, (self._fd(pack), offset)
+
+    def _map(self, pack: str, end: int) -> mmap.mmap | None:
+        """A read-only map of ``pack`` covering at least ``end`` bytes (None if the file is shorter)."""
+        with self._lock:
+            mapped = self._maps.get(pack)
+            if mapped is None or len(mapped) < end:
+                size = os.fstat(self._fd_unlocked(pack)).st_size
+                if size < end:
+                    return None
+                mapped = mmap.mmap(self._fd_unlocked(pack), size, access=mmap.ACCESS_READ)
+                self._maps[pack] = mapped  # an older, shorter map stays valid for views still held
+            return mapped
 
     def _find(self, cid: CID) -> tuple[str, int, int, int]:
         location = self._location(cid)

@@ -13,8 +13,11 @@ import httpx
 
 from cairn.errors import BlockNotFound, IntegrityError, RemoteError, RemoteUnavailable
 from chunking.cid import CID
+from storage.compression import decompress
 
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+RAW_TYPE = "application/vnd.ipld.raw"
+COMPRESSED_TYPE = "application/vnd.cairn.block.compressed"  # as api/blocks.py sends it
 
 
 class PeerStore:
@@ -47,7 +50,15 @@ class PeerStore:
         return True
 
     def get(self, cid: CID) -> bytes:
-        data = self._request("GET", f"/v1/blocks/{cid}").content
+        """A block, verified; a server that stores it compressed sends it so (less to move)."""
+        response = self._request("GET", f"/v1/blocks/{cid}", headers={"Accept": f"{COMPRESSED_TYPE}, {RAW_TYPE}"})
+        data = response.content
+        if response.headers.get("content-type", "").startswith(COMPRESSED_TYPE):
+            codec = response.headers.get("x-cairn-codec", "")
+            try:
+                data = decompress(int(codec) if codec.isdigit() else -1, data)
+            except IntegrityError as exc:
+                raise IntegrityError(f"the server at {self.url} sent a bad compressed block {cid}: {exc}") from None
         if not cid.matches(data):
             raise IntegrityError(f"the server at {self.url} sent bytes that do not match {cid}")
         return data

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -26,19 +24,15 @@ def export(
 
     Example: cairn car export bafyr... -o model.car
     """
+    from cairn.files import atomic_write
     from lineage.carfile import export_car
     from lineage.repo import Repo
     from lineage.resolve import resolve
 
     repo = Repo.open(home)
     cid = resolve(repo, ref)
-    tmp = output.with_name(f".{output.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            writer = export_car(repo.store, cid, handle, with_ancestors)
-        os.replace(tmp, output)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_write(output) as handle:
+        writer = export_car(repo.store, cid, handle, with_ancestors)
     notice(f"wrote {writer.blocks_written} blocks, {writer.bytes_written} bytes to {output}")
 
 

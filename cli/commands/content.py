@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from chunking.profiles import DEFAULT_PROFILE
 from cli.commands.anchor import anchors_json, print_anchors
 from cli.options import ForceOption, HomeOption, JsonOption
 from cli.output import emit_json, human_bytes, notice, progress_bar
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from lineage.verify import VerifyReport
 
 ProfileOption = Annotated[
-    str, typer.Option("--profile", help="native-v1 (default), kubo or unixfs-v1-2025.", show_default=False)
+    str, typer.Option("--profile", help="native-v1 (default), native-v2, kubo or unixfs-v1-2025.", show_default=False)
 ]
 
 
@@ -29,18 +30,19 @@ def register(app: typer.Typer) -> None:
 
 def cid(
     path: Annotated[Path, typer.Argument(help="File or folder to hash.")],
-    profile: ProfileOption = "native-v1",
+    profile: ProfileOption = DEFAULT_PROFILE,
     hash_name: Annotated[str | None, typer.Option("--hash", help="blake3 or sha2-256 (kubo profile).")] = None,
 ) -> None:
     """Print the CID PATH would get, storing nothing.
 
     Example: cairn cid ./model --profile kubo --hash sha2-256
     """
+    from cairn.settings import load_settings
     from chunking.dag import discard
     from chunking.importer import import_path_for_cid
     from chunking.profiles import get_profile
 
-    result = import_path_for_cid(path, get_profile(profile, hash_name), discard)
+    result = import_path_for_cid(path, get_profile(profile, hash_name), discard, load_settings().threads)
     print(result.root.cid)
 
 
@@ -72,7 +74,7 @@ def publish(
     kind: Annotated[str | None, typer.Option("--kind", help="model, dataset, code or other (guessed).")] = None,
     license_: Annotated[str | None, typer.Option("--license", help="SPDX license id.")] = None,
     private: Annotated[bool, typer.Option("--private", help="Never pinned publicly; served with a token.")] = False,
-    profile: ProfileOption = "native-v1",
+    profile: ProfileOption = DEFAULT_PROFILE,
     derived_from: Annotated[
         list[str] | None, typer.Option("--derived-from", help="CID of a parent artifact (repeatable).")
     ] = None,

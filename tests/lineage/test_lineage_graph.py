@@ -237,7 +237,7 @@ def test_json_nodes_carry_manifest_and_run_fields(capsys: Capsys, graph: Graph) 
         "1",
         "base-model@1",
     )
-    assert base["bytes"] > 0 and base["profile"] == "native-v1"
+    assert base["bytes"] > 0 and base["profile"] == "native-v2"
     assert train["type"] == "run" and train["parameters"] == {"lr": 3e-4, "epochs": 3, "batch_size": 32}
     assert train["metrics"] == {"loss": 0.41, "ppl": "Infinity"}  # non-finite floats as DESIGN §2 stores them
     assert train["started"] == "2025-03-02T08:00:00+01:00"

@@ -16,14 +16,12 @@ with ``drop_pending`` (a transaction the node forgets), ``mine`` (confirmations)
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -33,6 +31,7 @@ import httpx
 import pytest
 
 from tests.services.kubo import LOOPBACK, _die_with_parent, _tail, free_port
+from tests.services.shell import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = ROOT / "scripts" / "install-evm-tools.sh"
@@ -221,36 +220,18 @@ def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Anvil]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Shell entry point: start a chain, print its settings, run a command or wait for a signal."""
-    parser = argparse.ArgumentParser(prog="python -m tests.services.anvil", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="run this (after --) with the chain up")
-    args = parser.parse_args(argv)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    with tempfile.TemporaryDirectory(prefix="cairn-anvil-") as base:
-        try:
-            with running_anvil(Path(base)) as chain:
-                return _serve(chain, command)
-        except EvmSetupError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    return serve("anvil", __doc__ or "", running_anvil, _exports,
+                 "anvil is running; `cairn anchor deploy` prints a contract for CAIRN_CHAIN_CONTRACT", EvmSetupError,
+                 argv)  # fmt: skip
 
 
-def _serve(chain: Anvil, command: list[str]) -> int:
-    """Exports the RPC and a 0600 file holding anvil's first development key (the key itself is
-    never printed, even this public one, so that copying the habit is safe)."""
+def _exports(chain: Anvil) -> dict[str, str]:
+    """The RPC and a 0600 file holding anvil's first development key (the key itself is never
+    printed, even this public one, so that copying the habit is safe)."""
     key_file = chain.workdir / "chain.key"
     key_file.touch(mode=0o600)
     key_file.write_text(chain.key + "\n")
-    exports = {"CAIRN_CHAIN_RPC": chain.rpc_url, "CAIRN_CHAIN_KEY_FILE": str(key_file)}
-    if command:
-        return subprocess.run(command, env={**os.environ, **exports}, check=False).returncode
-    for key, value in exports.items():
-        print(f"export {key}={value}")
-    print(f"# anvil runs at {chain.rpc_url}; `cairn anchor deploy` prints a contract for CAIRN_CHAIN_CONTRACT; "
-          "Ctrl-C stops it", file=sys.stderr, flush=True)  # fmt: skip
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with contextlib.suppress(KeyboardInterrupt):
-        signal.pause()
-    return 0
+    return {"CAIRN_CHAIN_RPC": chain.rpc_url, "CAIRN_CHAIN_KEY_FILE": str(key_file)}
 
 
 if __name__ == "__main__":

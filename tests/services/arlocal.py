@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -34,6 +33,7 @@ import httpx
 import pytest
 
 from tests.services.kubo import LOOPBACK, _die_with_parent, _tail, free_port
+from tests.services.shell import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = ROOT / "scripts" / "install-arlocal.sh"
@@ -194,21 +194,10 @@ def arlocal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arlocal]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Shell entry point: start arlocal, print the export line, wait for Ctrl-C."""
-    del argv
-    with tempfile.TemporaryDirectory(prefix="cairn-arlocal-") as base:
-        try:
-            with running_arlocal(Path(base)) as node:
-                print(f"export CAIRN_ARWEAVE_URL={node.url}")
-                print("# arlocal is running (GET /mint/<address>/<winston> funds a wallet, GET /mine mines);"
-                      " Ctrl-C stops it", file=sys.stderr, flush=True)  # fmt: skip
-                signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-                with contextlib.suppress(KeyboardInterrupt):
-                    signal.pause()
-        except ArlocalSetupError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    return 0
+    """Shell entry point: start arlocal, print the export line, run a command or wait for Ctrl-C."""
+    return serve("arlocal", __doc__ or "", running_arlocal, lambda node: {"CAIRN_ARWEAVE_URL": node.url},
+                 "arlocal is running (GET /mint/<address>/<winston> funds a wallet, GET /mine mines)",
+                 ArlocalSetupError, argv)  # fmt: skip
 
 
 if __name__ == "__main__":

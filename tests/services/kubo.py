@@ -17,7 +17,6 @@ or started; it skips only when ``CAIRN_SKIP_KUBO=1``.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ctypes
 import json
@@ -26,7 +25,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -34,6 +32,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.services.shell import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = ROOT / "scripts" / "install-kubo.sh"
@@ -305,35 +305,17 @@ def kubo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KuboDaemon]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Shell entry point: start a node, print its settings, run a command or wait for a signal."""
-    parser = argparse.ArgumentParser(prog="python -m tests.services.kubo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="run this (after --) with the node up")
-    args = parser.parse_args(argv)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    with tempfile.TemporaryDirectory(prefix="cairn-kubo-") as base:
-        try:
-            with running_kubo(Path(base)) as daemon:
-                return _serve(daemon, command)
-        except KuboSetupError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    return serve("kubo", __doc__ or "", running_kubo, _exports, "Kubo is running (its repo is removed at the end)",
+                 KuboSetupError, argv)  # fmt: skip
 
 
-def _serve(daemon: KuboDaemon, command: list[str]) -> int:
-    exports = {
+def _exports(daemon: KuboDaemon) -> dict[str, str]:
+    return {
         "IPFS_PATH": str(daemon.ipfs_path),
         "CAIRN_IPFS_API": daemon.api_url,
         "CAIRN_IPFS_GATEWAY": daemon.gateway_url,
         "CAIRN_KUBO_BIN": str(daemon.binary),
     }
-    if command:
-        return subprocess.run(command, env={**os.environ, **exports}, check=False).returncode
-    for key, value in exports.items():
-        print(f"export {key}={value}")
-    print("# Kubo is running; Ctrl-C stops it and removes its repo", file=sys.stderr, flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with contextlib.suppress(KeyboardInterrupt):
-        signal.pause()
-    return 0
 
 
 if __name__ == "__main__":
