@@ -15,16 +15,18 @@ from api import artifacts, blocks, errors, gateway, hf, ops, web
 from api.deps import ServerConfig
 from api.limits import BodyLimit
 from cairn import __version__
-from lineage.jobs import Jobs
+from lineage.jobs import DEFAULT_LEASE_SECONDS, Jobs
 from lineage.repo import Repo
 
 
 class JobWorker:
-    """Runs queued jobs one at a time on a background thread with its own Repo."""
+    """Runs queued jobs one at a time on a background thread with its own Repo. Replicas on one
+    index share the queue: each job is taken by one of them, under a lease (lineage/jobs.py)."""
 
     def __init__(self, config: ServerConfig, idle_seconds: float = 0.2) -> None:
         self.config = config
         self.idle = idle_seconds
+        self.lease = config.settings.seconds("job_lease_seconds", DEFAULT_LEASE_SECONDS) or DEFAULT_LEASE_SECONDS
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="cairn-jobs", daemon=True)
 
@@ -42,7 +44,7 @@ class JobWorker:
 
     def _run(self) -> None:
         repo = Repo(self.config.settings)
-        jobs = Jobs(repo.index)
+        jobs = Jobs(repo.index, lease_seconds=self.lease)
         try:
             while not self.stop_event.is_set():
                 if jobs.run_one(repo) is None:

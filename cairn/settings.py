@@ -31,6 +31,7 @@ _ENV_KEYS = {
     "CAIRN_API_TOKEN": "api_token",
     "CAIRN_INDEX_URL": "index_url",
     "CAIRN_BLOCKSTORE": "blockstore",
+    "CAIRN_JOB_LEASE_SECONDS": "job_lease_seconds",  # how long a dead replica's job waits before another takes it
     "CAIRN_COMPRESSION": "compression",  # at-rest compression of new blocks: off (default) or zstd
     "CAIRN_THREADS": "threads",  # lanes that cut and hash a file's regions (default: one per core)
 }
@@ -56,6 +57,17 @@ class Settings:
     @property
     def blockstore(self) -> str:
         return self.values.get("blockstore", "local")
+
+    def seconds(self, key: str, default: float) -> float:
+        """A number of seconds (not negative), or a ``BadInput`` naming the setting."""
+        text = self.values.get(key)
+        try:
+            value = default if text is None else float(text)
+        except ValueError:
+            raise BadInput(f"{key} must be a number of seconds, not {text!r}") from None
+        if value < 0:
+            raise BadInput(f"{key} must not be negative")
+        return value
 
     @property
     def threads(self) -> int:

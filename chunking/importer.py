@@ -60,7 +60,9 @@ class _Mapped:
         self.forgotten = 0
 
     def forget(self, upto: int) -> None:
-        """Drop the pages before ``upto`` (every buffer handed out below it must be written)."""
+        """Drop the pages before ``upto``. Buffers handed out below it stay valid: a read-only file
+        mapping whose pages are dropped reads them back from the page cache when touched again,
+        so the writer need not have written them yet (waiting for it would stall the pipeline)."""
         end = upto - upto % mmap.PAGESIZE
         if self.map is not None and end > self.forgotten and hasattr(mmap, "MADV_DONTNEED"):
             self.map.madvise(mmap.MADV_DONTNEED, self.forgotten, end - self.forgotten)
@@ -129,7 +131,6 @@ def import_file(path: Path, profile: Profile, sink: BlockSink, progress: Progres
                     builder.add_leaf(DagEntry(leaf.cid, leaf.length, leaf.length))
                     progress(leaf.length)
                 if batch.leaves and batch.leaves[0].offset - mapped.forgotten > RELEASE_EVERY:
-                    _flush(sink)  # what the sink still holds of the map is written: its pages may go
                     mapped.forget(batch.leaves[0].offset)
         finally:
             _hint(sink, None)

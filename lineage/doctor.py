@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 
 from cairn.settings import Settings
+from lineage.schema import schema_version
 
 TIMEOUT = httpx.Timeout(5.0)
 
@@ -48,9 +49,29 @@ def _probe(name: str, url: str | None, probe: Callable[[str], str]) -> Check:
         return Check(name, False, f"{url}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
 
+def _index(settings: Settings) -> Check:
+    """A shared index (CAIRN_INDEX_URL) must answer and be migrated; the home's SQLite file is local."""
+    url = settings.get("index_url")
+    if not url:
+        return Check("index", None, "the home's index.sqlite")
+    from cairn.errors import CairnError
+    from lineage.index import Index
+
+    index = Index(url)
+    try:
+        with index.read() as db:
+            version = schema_version(db)
+    except CairnError as exc:
+        return Check("index", False, str(exc).splitlines()[0])
+    finally:
+        index.close()
+    return Check("index", True, f"{index.dialect} at {index.where}, schema version {version}")
+
+
 def run_checks(settings: Settings) -> list[Check]:
     home = settings.home
     checks = [Check("home", True, f"{home} ({'exists' if home.exists() else 'not created yet'})")]
+    checks.append(_index(settings))
     checks.append(_probe("ipfs", settings.get("ipfs_api"), _kubo))
     checks.append(_probe("arweave", settings.get("arweave_url"), _arweave))
     checks.append(_probe("chain", settings.get("chain_rpc"), _chain))

@@ -3,79 +3,34 @@
 It is a cache of facts the records already prove (``fsck --reindex`` rebuilds it from them);
 it holds no block bytes. An artifact appears here only after every block it needs is durable,
 which is what makes a publish invisible until complete.
+
+One implementation (SQLAlchemy Core) serves both backends: the SQLite file of the home, the
+zero-config default, and a PostgreSQL server named by ``CAIRN_INDEX_URL``, which several API
+replicas share. Tables and migrations live in ``lineage/schema.py``, connections in
+``lineage/db.py``.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from cairn.errors import CairnError
 from chunking.cid import CID
+from lineage import schema as t
+from lineage.db import dispose, engine_for, index_url, redact, unavailable
 from lineage.records import Manifest, SignedRecord
-from storage.sqlite import open_sqlite
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS artifacts (
-    cid TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    version TEXT,
-    kind TEXT NOT NULL,
-    profile TEXT NOT NULL,
-    bytes INTEGER NOT NULL,
-    file_count INTEGER NOT NULL,
-    publisher TEXT NOT NULL,
-    access TEXT NOT NULL,
-    published_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS artifacts_by_name ON artifacts (name, version);
-CREATE TABLE IF NOT EXISTS records (cid TEXT PRIMARY KEY, type TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS edges (
-    child TEXT NOT NULL, parent TEXT NOT NULL, relation TEXT NOT NULL,
-    PRIMARY KEY (child, parent, relation)
-);
-CREATE INDEX IF NOT EXISTS edges_by_parent ON edges (parent);
-CREATE TABLE IF NOT EXISTS roots (cid TEXT PRIMARY KEY, reason TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tokens (
-    id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, scope TEXT NOT NULL,
-    created_at REAL NOT NULL, revoked_at REAL
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, args TEXT NOT NULL, state TEXT NOT NULL,
-    result TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL, updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pins (
-    cid TEXT NOT NULL, remote TEXT NOT NULL, state TEXT NOT NULL,
-    blocks_sent INTEGER NOT NULL DEFAULT 0, bytes_sent INTEGER NOT NULL DEFAULT 0,
-    detail TEXT NOT NULL DEFAULT '', updated_at REAL NOT NULL,
-    PRIMARY KEY (cid, remote)
-);
-CREATE TABLE IF NOT EXISTS anchors (
-    id INTEGER PRIMARY KEY, root BLOB NOT NULL, chain_id TEXT NOT NULL, contract TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL, tx TEXT NOT NULL DEFAULT '', block INTEGER NOT NULL DEFAULT 0,
-    records INTEGER NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS anchors_by_target ON anchors (chain_id, contract, state);
-CREATE TABLE IF NOT EXISTS anchor_proofs (
-    cid TEXT NOT NULL, anchor INTEGER NOT NULL, leaf BLOB NOT NULL, proof BLOB NOT NULL,
-    PRIMARY KEY (cid, anchor)
-);
-CREATE TABLE IF NOT EXISTS arweave_txs (
-    tx_id TEXT PRIMARY KEY, cid TEXT NOT NULL, role TEXT NOT NULL, state TEXT NOT NULL,
-    data_size INTEGER NOT NULL, reward TEXT NOT NULL,
-    chunks_done INTEGER NOT NULL DEFAULT 0, chunks_total INTEGER NOT NULL,
-    confirmations INTEGER NOT NULL DEFAULT 0, block_height INTEGER,
-    roots TEXT NOT NULL DEFAULT '', header TEXT NOT NULL, spool TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL, updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS arweave_txs_by_cid ON arweave_txs (cid);
-CREATE TABLE IF NOT EXISTS arweave_blocks (
-    cid BLOB PRIMARY KEY, tx_id TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS arweave_blocks_by_tx ON arweave_blocks (tx_id);
-"""
+
+class SchemaBehind(CairnError):
+    """A shared index that has not been migrated to this Cairn's schema yet."""
 
 
 @dataclass(frozen=True)
@@ -161,34 +116,147 @@ class ArtifactRow:
 
 
 class Index:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db: sqlite3.Connection | None = None
+    """The index of one home (a SQLite file) or of a fleet of replicas (a database URL).
+
+    A SQLite index is created and migrated on first use; a server's index is migrated only by
+    ``cairn migrate`` and at ``cairn serve`` start, and refuses to be used while behind.
+    """
+
+    def __init__(self, target: Path | str) -> None:
+        self.url = index_url(target)
+        self._engine: Engine | None = None
 
     @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = open_sqlite(self.path, _SCHEMA)
-        return self._db
+    def where(self) -> str:
+        """The index's location as it may be shown (no password)."""
+        return redact(self.url)
+
+    @property
+    def dialect(self) -> str:
+        return str(self.url.get_backend_name())
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            engine = engine_for(self.url)
+            try:
+                self._check_schema(engine)
+            except BaseException:
+                dispose(engine)
+                raise
+            self._engine = engine
+        return self._engine
+
+    def _check_schema(self, engine: Engine) -> None:
+        with self._open(engine) as conn:
+            version = t.schema_version(conn)
+            conn.rollback()
+            if version == t.LATEST:
+                return
+            if version > t.LATEST:
+                raise t.NewerSchema(version)
+            if self.dialect != "sqlite":
+                raise SchemaBehind(f"the index at {self.where} is at schema version {version}, this cairn needs "
+                                   f"{t.LATEST}: run `cairn migrate`")  # fmt: skip
+            with conn.begin():
+                t.migrate(conn)
+
+    def migrate(self) -> tuple[int, int]:
+        """Bring the schema up to date (creating it on an empty database); ``(before, after)``."""
+        engine = self._engine or engine_for(self.url)
+        try:
+            with self._open(engine) as conn, conn.begin():
+                return t.migrate(conn)
+        finally:
+            if self._engine is None:
+                dispose(engine)
+
+    def _open(self, engine: Engine) -> Any:
+        try:
+            return engine.connect()
+        except sa.exc.DBAPIError as exc:
+            raise unavailable(self.url, exc) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for queries; nothing it does is committed."""
+        with self._lost_connection(), self._open(self.engine) as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in one transaction, committed when the block ends without an error."""
+        with self._lost_connection(), self._open(self.engine) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _lost_connection(self) -> Iterator[None]:
+        """A server that went away mid-statement is ``IndexUnavailable`` too (HTTP 503, exit 1)."""
+        try:
+            yield
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            raise unavailable(self.url, exc) from exc
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._engine is not None:
+            dispose(self._engine)
+            self._engine = None
+
+    # -- statements that differ between the dialects --------------------------------------------
+
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's own INSERT, which has ``ON CONFLICT`` (imported here: a SQLite home never
+        loads the PostgreSQL dialect, 27 ms of start-up)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            return postgresql.insert(table)
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table)
+
+    def _insert_ignore(self, table: sa.Table) -> Any:
+        """``INSERT ... ON CONFLICT DO NOTHING`` (both dialects spell it the same way)."""
+        return self._insert(table).on_conflict_do_nothing()
+
+    def _upsert(self, table: sa.Table) -> Any:
+        """``INSERT ... ON CONFLICT (primary key) DO UPDATE`` every other column."""
+        insert = self._insert(table)
+        keys = [c.name for c in table.primary_key.columns]
+        others = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
+        return insert.on_conflict_do_update(index_elements=keys, set_=others)
+
+    def _rows(self, query: Any, params: dict[str, Any] | None = None) -> Sequence[Any]:
+        with self.read() as conn:
+            return conn.execute(query, params or {}).all()
+
+    def _one(self, query: Any) -> Any:
+        with self.read() as conn:
+            return conn.execute(query).first()
+
+    # -- artifacts, records, lineage edges ------------------------------------------------------
 
     def add_artifact(self, row: ArtifactRow, edges: list[tuple[str, str]]) -> None:
         """Record an artifact, its manifest record and its lineage edges (``(parent, relation)``)."""
-        with self.db as db:
-            db.execute(
-                "INSERT OR IGNORE INTO artifacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.cid, row.name, row.version, row.kind, row.profile, row.bytes, row.file_count,
-                 row.publisher, row.access, row.published_at),
-            )  # fmt: skip
-            db.execute("INSERT OR IGNORE INTO records VALUES (?, 'artifact')", (row.cid,))
-            db.executemany(
-                "INSERT OR IGNORE INTO edges VALUES (?, ?, ?)",
-                [(row.cid, parent, rel) for parent, rel in edges],
-            )
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.artifacts).values(
+                cid=row.cid, name=row.name, version=row.version, kind=row.kind, profile=row.profile, bytes=row.bytes,
+                file_count=row.file_count, publisher=row.publisher, access=row.access,
+                published_at=row.published_at))  # fmt: skip
+            db.execute(self._insert_ignore(t.records).values(cid=row.cid, type="artifact"))
+            if edges:
+                self._add_edges(db, [(row.cid, parent, rel) for parent, rel in edges])
+
+    def add_edges(self, edges: list[tuple[str, str, str]]) -> None:
+        """Add ``(child, parent, relation)`` edges as they are (imports, benchmarks, repairs)."""
+        with self.write() as db:
+            self._add_edges(db, edges)
+
+    def _add_edges(self, db: Connection, edges: list[tuple[str, str, str]]) -> None:
+        if edges:
+            db.execute(self._insert_ignore(t.edges), [{"child": c, "parent": p, "relation": r} for c, p, r in edges])
 
     def add_manifest(self, manifest: Manifest) -> None:
         """Index an artifact from its manifest, with its lineage edges."""
@@ -201,22 +269,24 @@ class Index:
         self.add_artifact(row, edges)
 
     def add_run(self, cid: str, inputs: list[str]) -> None:
-        with self.db as db:
-            db.execute("INSERT OR IGNORE INTO records VALUES (?, 'run')", (cid,))
-            db.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?, 'input')", [(cid, i) for i in inputs])
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.records).values(cid=cid, type="run"))
+            self._add_edges(db, [(cid, i, "input") for i in inputs])
 
     def parents(self, cid: str) -> list[tuple[str, str]]:
         """``(parent, relation)`` edges leaving ``cid`` toward its ancestors."""
-        rows = self.db.execute("SELECT parent, relation FROM edges WHERE child = ? ORDER BY parent", (cid,))
-        return [(r[0], r[1]) for r in rows.fetchall()]
+        e = t.edges.c
+        rows = self._rows(sa.select(e.parent, e.relation).where(e.child == cid).order_by(e.parent))
+        return [(r[0], r[1]) for r in rows]
 
     def children(self, cid: str) -> list[tuple[str, str]]:
         """``(child, relation)`` edges arriving at ``cid`` from its descendants."""
-        rows = self.db.execute("SELECT child, relation FROM edges WHERE parent = ? ORDER BY child", (cid,))
-        return [(r[0], r[1]) for r in rows.fetchall()]
+        e = t.edges.c
+        rows = self._rows(sa.select(e.child, e.relation).where(e.parent == cid).order_by(e.child))
+        return [(r[0], r[1]) for r in rows]
 
     def record_type(self, cid: str) -> str | None:
-        row = self.db.execute("SELECT type FROM records WHERE cid = ?", (cid,)).fetchone()
+        row = self._one(sa.select(t.records.c.type).where(t.records.c.cid == cid))
         return None if row is None else str(row[0])
 
     def add_signed(self, record: SignedRecord) -> None:
@@ -229,152 +299,153 @@ class Index:
         else:
             self.add_record(str(record.cid), record.type)
 
+    # -- pins -----------------------------------------------------------------------------------
+
     def set_pin(self, cid: str, remote: str, state: str, blocks_sent: int = 0, bytes_sent: int = 0,
                 detail: str = "") -> None:  # fmt: skip
-        with self.db as db:
-            db.execute(
-                "INSERT OR REPLACE INTO pins VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (cid, remote, state, blocks_sent, bytes_sent, detail, now()),
-            )
+        with self.write() as db:
+            db.execute(self._upsert(t.pins).values(cid=cid, remote=remote, state=state, blocks_sent=blocks_sent,
+                                                   bytes_sent=bytes_sent, detail=detail, updated_at=now()))  # fmt: skip
 
     def remove_pin(self, cid: str, remote: str) -> None:
-        with self.db as db:
-            db.execute("DELETE FROM pins WHERE cid = ? AND remote = ?", (cid, remote))
+        with self.write() as db:
+            db.execute(sa.delete(t.pins).where(t.pins.c.cid == cid, t.pins.c.remote == remote))
 
     def pins(self) -> list[PinRow]:
-        return [PinRow(*row) for row in self.db.execute("SELECT * FROM pins ORDER BY updated_at").fetchall()]
+        return [PinRow(*row) for row in self._rows(sa.select(t.pins).order_by(t.pins.c.updated_at))]
 
     def add_record(self, cid: str, record_type: str) -> None:
-        with self.db as db:
-            db.execute("INSERT OR IGNORE INTO records VALUES (?, ?)", (cid, record_type))
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.records).values(cid=cid, type=record_type))
 
     def add_root(self, cid: str, reason: str) -> None:
-        with self.db as db:
-            db.execute("INSERT OR IGNORE INTO roots VALUES (?, ?)", (cid, reason))
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.roots).values(cid=cid, reason=reason))
 
     def artifact(self, cid: str) -> ArtifactRow | None:
-        row = self.db.execute("SELECT * FROM artifacts WHERE cid = ?", (cid,)).fetchone()
+        row = self._one(sa.select(t.artifacts).where(t.artifacts.c.cid == cid))
         return None if row is None else ArtifactRow(*row)
 
     def artifacts(self) -> list[ArtifactRow]:
-        rows = self.db.execute("SELECT * FROM artifacts ORDER BY published_at, cid").fetchall()
-        return [ArtifactRow(*row) for row in rows]
+        a = t.artifacts.c
+        return [ArtifactRow(*row) for row in self._rows(sa.select(t.artifacts).order_by(a.published_at, a.cid))]
 
     def find_by_name(self, name: str, version: str | None = None) -> list[ArtifactRow]:
         """Artifacts called ``name`` (and ``version`` if given), newest first."""
-        query = "SELECT * FROM artifacts WHERE name = ?"
-        args: tuple[str, ...] = (name,)
+        a = t.artifacts.c
+        query = sa.select(t.artifacts).where(a.name == name)
         if version is not None:
-            query, args = query + " AND version = ?", (name, version)
-        rows = self.db.execute(query + " ORDER BY published_at DESC", args).fetchall()
-        return [ArtifactRow(*row) for row in rows]
+            query = query.where(a.version == version)
+        return [ArtifactRow(*row) for row in self._rows(query.order_by(a.published_at.desc()))]
 
     def root_cids(self) -> list[str]:
         """Everything gc must keep: every record and every explicitly kept root."""
-        rows = self.db.execute("SELECT cid FROM records UNION SELECT cid FROM roots").fetchall()
-        return [r[0] for r in rows]
+        query = sa.union(sa.select(t.records.c.cid), sa.select(t.roots.c.cid))
+        return [r[0] for r in self._rows(query)]
 
     def has_record(self, cid: str) -> bool:
-        return self.db.execute("SELECT 1 FROM records WHERE cid = ?", (cid,)).fetchone() is not None
+        return self._one(sa.select(sa.literal(1)).where(t.records.c.cid == cid)) is not None
+
+    # -- anchors --------------------------------------------------------------------------------
 
     def add_anchor(self, root: bytes, chain_id: str, contract: str, proofs: list[tuple[str, bytes, bytes]]) -> int:
         """Record a batch as ``sending``, with every record's ``(cid, leaf, proof)``, before anything
         is sent: a crash then leaves a batch that the next ``cairn anchor`` settles."""
-        with self.db as db:
-            cursor = db.execute(
-                "INSERT INTO anchors (root, chain_id, contract, state, records, created_at, updated_at) "
-                "VALUES (?, ?, ?, 'sending', ?, ?, ?)",
-                (root, chain_id, contract, len(proofs), now(), now()),
-            )
-            anchor_id = int(cursor.lastrowid or 0)
-            db.executemany("INSERT OR REPLACE INTO anchor_proofs VALUES (?, ?, ?, ?)",
-                           [(cid, anchor_id, leaf, proof) for cid, leaf, proof in proofs])  # fmt: skip
+        stamp = now()
+        with self.write() as db:
+            anchor_id = int(db.execute(
+                sa.insert(t.anchors).values(root=root, chain_id=chain_id, contract=contract, state="sending",
+                                            records=len(proofs), created_at=stamp, updated_at=stamp)
+                .returning(t.anchors.c.id)
+            ).scalar_one())  # fmt: skip
+            if proofs:
+                db.execute(self._upsert(t.anchor_proofs),
+                           [{"cid": cid, "anchor": anchor_id, "leaf": leaf, "proof": proof}
+                            for cid, leaf, proof in proofs])  # fmt: skip
         return anchor_id
 
     def set_anchor(self, anchor_id: int, state: str, tx: str | None = None, block: int | None = None) -> None:
-        with self.db as db:
-            db.execute(
-                "UPDATE anchors SET state = ?, tx = COALESCE(?, tx), block = COALESCE(?, block), updated_at = ? "
-                "WHERE id = ?",
-                (state, tx, block, now(), anchor_id),
-            )
+        a = t.anchors.c
+        changes: dict[str, object] = {"state": state, "updated_at": now()}
+        if tx is not None:
+            changes["tx"] = tx
+        if block is not None:
+            changes["block"] = block
+        with self.write() as db:
+            db.execute(sa.update(t.anchors).where(a.id == anchor_id).values(**changes))
 
     def anchors(self, chain_id: str, contract: str, states: tuple[str, ...]) -> list[AnchorRow]:
-        marks = ", ".join("?" * len(states))
-        rows = self.db.execute(
-            f"SELECT * FROM anchors WHERE chain_id = ? AND contract = ? AND state IN ({marks}) ORDER BY id",
-            (chain_id, contract, *states),
-        )
-        return [AnchorRow(*row) for row in rows.fetchall()]
+        a = t.anchors.c
+        query = sa.select(t.anchors).where(a.chain_id == chain_id, a.contract == contract, a.state.in_(states))
+        return [AnchorRow(*row) for row in self._rows(query.order_by(a.id))]
 
     def unanchored(self, chain_id: str, contract: str) -> list[str]:
         """Manifests and run records with no batch anchored on this target."""
-        rows = self.db.execute(
+        query = sa.text(
             "SELECT cid FROM records r WHERE type IN ('artifact', 'run') AND NOT EXISTS ("
             " SELECT 1 FROM anchor_proofs p JOIN anchors a ON a.id = p.anchor"
-            " WHERE p.cid = r.cid AND a.chain_id = ? AND a.contract = ? AND a.state IN ('anchored', 'final')"
-            ") ORDER BY cid",
-            (chain_id, contract),
+            " WHERE p.cid = r.cid AND a.chain_id = :chain AND a.contract = :contract"
+            " AND a.state IN ('anchored', 'final')"
+            ") ORDER BY cid"
         )
-        return [r[0] for r in rows.fetchall()]
+        return [r[0] for r in self._rows(query, {"chain": chain_id, "contract": contract})]
 
     def record_proofs(self, cid: str) -> list[ProofRow]:
         """Every batch ``cid`` was put in, newest first."""
-        rows = self.db.execute(
-            "SELECT a.*, p.leaf, p.proof FROM anchor_proofs p JOIN anchors a ON a.id = p.anchor "
-            "WHERE p.cid = ? ORDER BY a.id DESC",
-            (cid,),
-        )
-        return [ProofRow(cid, AnchorRow(*row[:10]), row[10], row[11]) for row in rows.fetchall()]
+        p = t.anchor_proofs.c
+        query = (sa.select(t.anchors, p.leaf, p.proof).join_from(t.anchor_proofs, t.anchors, t.anchors.c.id == p.anchor)
+                 .where(p.cid == cid).order_by(t.anchors.c.id.desc()))  # fmt: skip
+        return [ProofRow(cid, AnchorRow(*row[:10]), row[10], row[11]) for row in self._rows(query)]
 
     # -- Arweave: the transactions Cairn signed and where each uploaded block lies --------------
 
     def add_arweave_tx(self, row: ArweaveTxRow) -> None:
-        with self.db as db:
-            db.execute("INSERT INTO arweave_txs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (row.tx_id, row.cid, row.role, row.state, row.data_size, row.reward, row.chunks_done,
-                        row.chunks_total, row.confirmations, row.block_height, row.roots, row.header, row.spool,
-                        row.created_at, row.updated_at))  # fmt: skip
+        with self.write() as db:
+            db.execute(sa.insert(t.arweave_txs).values(**row.__dict__))
 
     def update_arweave_tx(self, tx_id: str, **changes: object) -> None:
         """Change some of ``state``, ``chunks_done``, ``confirmations``, ``block_height``, ``spool``."""
         if not changes.keys() <= ARWEAVE_TX_FIELDS:
             raise ValueError(f"cannot change {sorted(changes.keys() - ARWEAVE_TX_FIELDS)} of an Arweave transaction")
-        columns = ", ".join(f"{name} = ?" for name in changes)
-        with self.db as db:
-            db.execute(f"UPDATE arweave_txs SET {columns}, updated_at = ? WHERE tx_id = ?",
-                       (*changes.values(), now(), tx_id))  # fmt: skip
+        with self.write() as db:
+            db.execute(sa.update(t.arweave_txs).where(t.arweave_txs.c.tx_id == tx_id)
+                       .values(**changes, updated_at=now()))  # fmt: skip
 
     def delete_arweave_tx(self, tx_id: str) -> None:
-        with self.db as db:
-            db.execute("DELETE FROM arweave_txs WHERE tx_id = ?", (tx_id,))
+        with self.write() as db:
+            db.execute(sa.delete(t.arweave_txs).where(t.arweave_txs.c.tx_id == tx_id))
 
     def arweave_txs(self, cid: str | None = None) -> list[ArweaveTxRow]:
         """Transactions of one pinned CID (or all), in the order they were signed."""
-        where, args = ("WHERE cid = ?", (cid,)) if cid is not None else ("", ())
-        rows = self.db.execute(f"SELECT * FROM arweave_txs {where} ORDER BY created_at, rowid", args)
-        return [ArweaveTxRow(*row) for row in rows.fetchall()]
+        x = t.arweave_txs.c
+        query = sa.select(t.arweave_txs)
+        if cid is not None:
+            query = query.where(x.cid == cid)
+        return [ArweaveTxRow(*row) for row in self._rows(query.order_by(x.created_at, x.tx_id))]
 
     def arweave_tx(self, tx_id: str) -> ArweaveTxRow | None:
-        row = self.db.execute("SELECT * FROM arweave_txs WHERE tx_id = ?", (tx_id,)).fetchone()
+        row = self._one(sa.select(t.arweave_txs).where(t.arweave_txs.c.tx_id == tx_id))
         return None if row is None else ArweaveTxRow(*row)
 
     def add_arweave_blocks(self, tx_id: str, blocks: list[tuple[bytes, int, int]], state: str) -> None:
         """Record ``(cid, offset, length)`` of blocks now held by ``tx_id`` and set its state, in
         one transaction: blocks count as uploaded exactly when their transaction is."""
-        with self.db as db:
-            db.executemany("INSERT OR REPLACE INTO arweave_blocks VALUES (?, ?, ?, ?)",
-                           [(cid, tx_id, offset, length) for cid, offset, length in blocks])  # fmt: skip
-            db.execute("UPDATE arweave_txs SET state = ?, spool = '', updated_at = ? WHERE tx_id = ?",
-                       (state, now(), tx_id))  # fmt: skip
+        with self.write() as db:
+            if blocks:
+                db.execute(self._upsert(t.arweave_blocks),
+                           [{"cid": cid, "tx_id": tx_id, "offset": offset, "length": length}
+                            for cid, offset, length in blocks])  # fmt: skip
+            db.execute(sa.update(t.arweave_txs).where(t.arweave_txs.c.tx_id == tx_id)
+                       .values(state=state, spool="", updated_at=now()))  # fmt: skip
 
     def drop_arweave_blocks(self, tx_id: str) -> None:
         """Forget the blocks of a transaction the network dropped, so they are uploaded again."""
-        with self.db as db:
-            db.execute("DELETE FROM arweave_blocks WHERE tx_id = ?", (tx_id,))
+        with self.write() as db:
+            db.execute(sa.delete(t.arweave_blocks).where(t.arweave_blocks.c.tx_id == tx_id))
 
     def arweave_location(self, cid: bytes) -> tuple[str, int, int] | None:
-        row = self.db.execute("SELECT tx_id, offset, length FROM arweave_blocks WHERE cid = ?", (cid,)).fetchone()
+        b = t.arweave_blocks.c
+        row = self._one(sa.select(b.tx_id, b.offset, b.length).where(b.cid == cid))
         return None if row is None else (str(row[0]), int(row[1]), int(row[2]))
 
 

@@ -6,13 +6,15 @@ the DAG-CBOR encoding of the record without its ``sig`` field.
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from cairn.errors import BadInput
+from cairn.errors import BadInput, Conflict
 from cairn.files import atomic_write
 from chunking.multibase import b58_decode, b58_encode
 
@@ -71,15 +73,29 @@ def load_key(home: Path) -> SigningKey | None:
 
 
 def create_key(home: Path, overwrite: bool = False) -> SigningKey:
-    """Write a new key with mode 0600 (created so, never widened afterwards)."""
+    """Write a new key with mode 0600 (created so, never widened afterwards).
+
+    The key is written under a name of its own and then linked into place, which fails if a key
+    appeared meanwhile: two first publishes racing on a fresh home (an API server's threads)
+    end with one key, not a torn file or a lost rename.
+    """
     path = key_path(home)
     if path.exists() and not overwrite:
-        raise BadInput(f"a signing key already exists at {path}")
+        raise Conflict(f"a signing key already exists at {path}")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
-    seed = key.private_bytes_raw().hex()
-    with atomic_write(path, mode=0o600) as handle:
-        handle.write((seed + "\n").encode("ascii"))
+    seed = key.private_bytes_raw().hex().encode("ascii") + b"\n"
+    written = path if overwrite else path.with_name(f".{path.name}.{secrets.token_hex(6)}.new")
+    try:
+        with atomic_write(written, mode=0o600) as handle:
+            handle.write(seed)
+        if written != path:
+            os.link(written, path)  # fails, unlike a rename, when a key appeared meanwhile
+    except FileExistsError:
+        raise Conflict(f"a signing key already exists at {path}") from None
+    finally:
+        if written != path:
+            written.unlink(missing_ok=True)
     return SigningKey(key)
 
 
@@ -88,4 +104,10 @@ def load_or_create_key(home: Path) -> tuple[SigningKey, bool]:
     key = load_key(home)
     if key is not None:
         return key, False
-    return create_key(home), True
+    try:
+        return create_key(home), True
+    except Conflict:  # another thread or process created it first: use theirs
+        existing = load_key(home)
+        if existing is None:
+            raise
+        return existing, False

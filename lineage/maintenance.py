@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cairn.errors import CairnError
+from cairn.errors import BadInput, CairnError
 from chunking.cid import CID, DAG_CBOR
 from lineage.index import ArtifactRow
 from lineage.records import Manifest, decode_record
@@ -14,6 +14,7 @@ from lineage.repo import Repo
 from storage.blockstore import BlockStore
 from storage.dagwalk import walk
 from storage.gc import GcResult, collect_garbage
+from storage.packstore import PackStore
 from storage.staging import remove_leftovers
 from storage.union import UnionStore
 
@@ -118,7 +119,10 @@ def _reindex(repo: Repo, report: FsckReport) -> None:
 
 
 def gc(repo: Repo) -> GcResult:
+    store = repo.store
+    if not isinstance(store, PackStore):
+        raise BadInput("blocks live in Kubo (CAIRN_BLOCKSTORE=ipfs): collect garbage with Kubo's gc")
     if not repo.exists():
         return GcResult(0, 0, 0, 0)
     roots = [CID.parse(c) for c in repo.index.root_cids()]
-    return collect_garbage(repo.store, roots)
+    return collect_garbage(store, roots)

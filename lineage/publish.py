@@ -31,7 +31,7 @@ from lineage.records import (
 from lineage.repo import Repo
 from lineage.runs import make_run_record, run_body
 from lineage.shards import add_shard_indexes
-from storage.packstore import PackWriter
+from storage.blockstore import StoreWriter
 
 _MODEL_SUFFIXES = {".safetensors", ".gguf", ".pt", ".pth", ".bin", ".onnx", ".ckpt", ".h5", ".msgpack"}
 _DATA_SUFFIXES = {".csv", ".parquet", ".jsonl", ".arrow", ".tsv", ".json", ".txt", ".npy", ".npz"}
@@ -74,7 +74,7 @@ class PublishResult:
 class _CountingSink:
     """Hands blocks to the pack writer and counts unique bytes in total and new."""
 
-    def __init__(self, writer: PackWriter) -> None:
+    def __init__(self, writer: StoreWriter) -> None:
         self.writer = writer
         self.seen: set[bytes] = set()
         self.bytes_total = 0

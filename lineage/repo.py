@@ -1,7 +1,10 @@
-"""One Cairn home opened: its settings, local block store, index and signing key.
+"""One Cairn home opened: its settings, block store, index and signing key.
 
 Nothing is created on disk until something is written, so read-only commands on a fresh home
-(``ls``, ``fsck``) leave no trace.
+(``ls``, ``fsck``) leave no trace. Where the index and the blocks live is configuration
+(DESIGN.md §3): ``CAIRN_INDEX_URL`` names a shared database instead of ``index.sqlite``, and
+``CAIRN_BLOCKSTORE=ipfs`` keeps every block in the Kubo node instead of ``blocks/``, which
+together leave an API replica with no state of its own.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from cairn.errors import BadInput
 from cairn.settings import Settings, load_settings
 from lineage.index import Index
+from storage.blockstore import HomeStore
 from storage.packstore import PackStore
 
 
@@ -30,14 +35,27 @@ class Repo:
         return self.settings.home
 
     @cached_property
-    def store(self) -> PackStore:
-        return PackStore(self.home / "blocks", compression=self.settings.compression)
+    def store(self) -> HomeStore:
+        kind = self.settings.blockstore
+        if kind == "local":
+            return PackStore(self.home / "blocks", compression=self.settings.compression)
+        if kind != "ipfs":
+            raise BadInput(f"CAIRN_BLOCKSTORE={kind!r} is not a block store (use local or ipfs)")
+        api = self.settings.get("ipfs_api")
+        if not api:
+            raise BadInput("CAIRN_BLOCKSTORE=ipfs keeps blocks in Kubo: set CAIRN_IPFS_API to its RPC URL")
+        from storage.ipfs_store import IpfsStore
+
+        return IpfsStore(api)
 
     @cached_property
     def index(self) -> Index:
-        return Index(self.home / "index.sqlite")
+        return Index(self.settings.get("index_url") or self.home / "index.sqlite")
 
     def exists(self) -> bool:
+        """Whether anything was ever written: always, for an index shared through a URL."""
+        if self.settings.get("index_url"):
+            return True
         return (self.home / "index.sqlite").exists() or (self.home / "blocks").exists()
 
     def close(self) -> None:

@@ -10,8 +10,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from cairn.errors import BadInput, NotFound
 from lineage.index import Index, now
+from lineage.schema import tokens
 
 SCOPES = ("read", "write", "admin")  # each includes the ones before it
 PREFIX = "cairn_"
@@ -35,22 +38,24 @@ def new_token(index: Index, scope: str) -> tuple[str, TokenInfo]:
         raise BadInput(f"unknown scope {scope!r} (use {', '.join(SCOPES)})")
     token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     created = now()
-    with index.db as db:
-        db.execute("INSERT INTO tokens VALUES (?, ?, ?, ?, NULL)", (token_id, _hash(secret), scope, created))
+    with index.write() as db:
+        db.execute(sa.insert(tokens).values(id=token_id, secret_hash=_hash(secret), scope=scope, created_at=created))
     return f"{PREFIX}{token_id}_{secret}", TokenInfo(token_id, scope, created, None)
 
 
 def revoke_token(index: Index, token_id: str) -> None:
-    with index.db as db:
+    with index.write() as db:
         changed = db.execute(
-            "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now(), token_id)
+            sa.update(tokens).where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None)).values(revoked_at=now())
         ).rowcount
     if not changed:
         raise NotFound(f"no active token with id {token_id!r}")
 
 
 def list_tokens(index: Index) -> list[TokenInfo]:
-    rows = index.db.execute("SELECT id, scope, created_at, revoked_at FROM tokens ORDER BY created_at").fetchall()
+    c = tokens.c
+    with index.read() as db:
+        rows = db.execute(sa.select(c.id, c.scope, c.created_at, c.revoked_at).order_by(c.created_at)).all()
     return [TokenInfo(*row) for row in rows]
 
 
@@ -59,7 +64,9 @@ def token_scope(index: Index, token: str) -> str | None:
     if not token.startswith(PREFIX):
         return None
     token_id, _, secret = token[len(PREFIX) :].partition("_")
-    row = index.db.execute("SELECT secret_hash, scope, revoked_at FROM tokens WHERE id = ?", (token_id,)).fetchone()
+    c = tokens.c
+    with index.read() as db:
+        row = db.execute(sa.select(c.secret_hash, c.scope, c.revoked_at).where(c.id == token_id)).first()
     if row is None or row[2] is not None or not secret:
         return None
     if not hmac.compare_digest(row[0], _hash(secret)):

@@ -359,7 +359,8 @@ class PinJob(CliJob):
 
         expect_ok(self.run_again(), "pin re-run")
         pins = json.loads(expect_ok(run_cairn(self.loop, "pins", "--json"), "pins"))
-        state = next((row["state"] for row in pins if row["cid"] == self.cid), None)
+        # The IPFS row: an Arweave pin of the same CID may be running in this round too.
+        state = next((row["state"] for row in pins if row["cid"] == self.cid and row["remote"] == "ipfs"), None)
         if state != "pinned":
             raise CheckFailed(f"after the pin re-run, {self.cid} is {state!r}, not pinned")
         assert self.loop.ipfs_api is not None

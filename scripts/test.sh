@@ -10,6 +10,13 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e '.[test]'
 
 export CAIRN_KUBO_BIN="$(bash scripts/install-kubo.sh | tail -n 1)"
+# PostgreSQL from Debian's packages: the shared index (tests/services/postgres.py starts clusters).
+# When it cannot be installed the PostgreSQL cases skip, saying why.
+if ! CAIRN_PG_BIN="$(bash scripts/install-postgres.sh | tail -n 1)"; then
+  echo "warning: PostgreSQL was not installed; the PostgreSQL index tests will skip" >&2
+  CAIRN_PG_BIN=""
+fi
+export CAIRN_PG_BIN
 bash scripts/install-node-reference.sh
 export CAIRN_ARLOCAL_ENTRY="$(bash scripts/install-arlocal.sh | tail -n 1)"   # the local Arweave gateway
 bash scripts/install-evm-tools.sh >/dev/null   # anvil, cast, solcjs, OpenZeppelin's merkle-tree

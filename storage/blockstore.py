@@ -6,6 +6,7 @@ A store never hands out bytes it has not checked against their CID.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import TracebackType
 from typing import Protocol
 
 from chunking.cid import CID
@@ -23,3 +24,37 @@ class BlockStore(Protocol):
         ...
 
     def iter_cids(self) -> Iterator[CID]: ...
+
+
+class StoreWriter(BlockStore, Protocol):
+    """A batch of writes to a home's store: blocks put through it become durable and visible
+    together at ``commit`` (or when the ``with`` block ends), and not at all if it fails."""
+
+    def flush(self) -> None:
+        """Return once the store no longer needs the buffers passed to ``put``."""
+        ...
+
+    def layout(self, dtype: str | None) -> None:
+        """What the next blocks hold (a safetensors dtype), for stores that compress by content."""
+        ...
+
+    def commit(self) -> None: ...
+
+    def __enter__(self) -> StoreWriter: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+class HomeStore(BlockStore, Protocol):
+    """The store a home reads and writes through: local packs (``PackStore``), or Kubo alone
+    (``storage.ipfs_store.IpfsStore``, for stateless API replicas)."""
+
+    def size(self, cid: CID) -> int: ...
+
+    def writer(self) -> StoreWriter: ...
+
+    def delete_many(self, cids: list[CID]) -> None: ...
+
+    def close(self) -> None: ...

@@ -34,19 +34,8 @@ def arweave_timing(settings: Settings) -> tuple[float, float]:
     """(request timeout, seconds to keep retrying an unavailable gateway), both configurable."""
     from storage.arweave import DEFAULT_RETRY_SECONDS, DEFAULT_TIMEOUT
 
-    return (_seconds(settings, "arweave_timeout", DEFAULT_TIMEOUT),
-            _seconds(settings, "arweave_retry_seconds", DEFAULT_RETRY_SECONDS))  # fmt: skip
-
-
-def _seconds(settings: Settings, key: str, default: float) -> float:
-    text = settings.get(key)
-    try:
-        value = default if text is None else float(text)
-    except ValueError:
-        raise BadInput(f"{key} must be a number of seconds, not {text!r}") from None
-    if value < 0:
-        raise BadInput(f"{key} must not be negative")
-    return value
+    return (settings.seconds("arweave_timeout", DEFAULT_TIMEOUT),
+            settings.seconds("arweave_retry_seconds", DEFAULT_RETRY_SECONDS))  # fmt: skip
 
 
 def open_remote(name: str, settings: Settings) -> BlockStore:

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chunking.cid import CID, RAW
-from storage.blockstore import BlockStore
+from storage.blockstore import BlockStore, HomeStore
 from storage.dagwalk import links_of
-from storage.packstore import PackStore
 
 
 @dataclass
@@ -22,7 +21,7 @@ class TransferResult:
     bytes_moved: int = 0
 
 
-def fetch_dag(remote: BlockStore, local: PackStore, roots: list[CID],
+def fetch_dag(remote: BlockStore, local: HomeStore, roots: list[CID],
               progress: Callable[[int], None] | None = None) -> TransferResult:  # fmt: skip
     """Copy every block under ``roots`` that ``local`` lacks from ``remote``.
 

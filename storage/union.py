@@ -11,12 +11,11 @@ from collections.abc import Iterator
 
 from cairn.errors import BlockNotFound, CairnError
 from chunking.cid import CID
-from storage.blockstore import BlockStore
-from storage.packstore import PackStore
+from storage.blockstore import BlockStore, HomeStore
 
 
 class UnionStore:
-    def __init__(self, local: PackStore, remotes: list[BlockStore]) -> None:
+    def __init__(self, local: HomeStore, remotes: list[BlockStore]) -> None:
         self.local = local
         self.remotes = remotes
         self.bytes_fetched = 0

@@ -1,4 +1,4 @@
-"""`cairn doctor`: say what works (home, Kubo, Arweave gateway, chain RPC)."""
+"""`cairn doctor`: say what works (home, index, Kubo, Arweave gateway, chain RPC)."""
 
 from __future__ import annotations
 

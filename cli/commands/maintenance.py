@@ -1,4 +1,4 @@
-"""`cairn fsck` and `cairn gc`."""
+"""`cairn fsck`, `cairn gc` and `cairn migrate`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from cli.output import emit_json, human_bytes
 def register(app: typer.Typer) -> None:
     app.command("fsck")(fsck)
     app.command("gc")(gc)
+    app.command("migrate")(migrate)
 
 
 def fsck(
@@ -59,3 +60,20 @@ def gc(json_out: JsonOption = False, home: HomeOption = None) -> None:
         return
     print(f"removed {result.blocks_removed} blocks, reclaimed {human_bytes(result.bytes_reclaimed)}; "
           f"kept {result.blocks_kept}")  # fmt: skip
+
+
+def migrate(json_out: JsonOption = False, home: HomeOption = None) -> None:
+    """Create or upgrade the index schema (the home's SQLite file, or CAIRN_INDEX_URL).
+
+    `cairn serve` does this at start too; run it by hand before starting replicas of a new version.
+    Example: CAIRN_INDEX_URL=postgresql://cairn@db:5432/cairn cairn migrate
+    """
+    from lineage.repo import Repo
+
+    index = Repo.open(home).index
+    before, after = index.migrate()
+    if json_out:
+        emit_json({"index": index.where, "backend": index.dialect, "from_version": before, "to_version": after})
+        return
+    change = f"migrated from version {before} to {after}" if before != after else f"already at version {after}"
+    print(f"index {index.where}: {change}")

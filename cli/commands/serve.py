@@ -45,10 +45,12 @@ def serve(
     from api.deps import ServerConfig
     from api.http_timeouts import guarded_protocol
     from cairn.settings import load_settings
+    from lineage.repo import Repo
 
     config = ServerConfig(
         load_settings(home), public_reads=not private_reads, max_upload_bytes=max_upload, cors_origins=tuple(cors or ())
     )
+    Repo(config.settings).index.migrate()  # replicas starting together migrate once (schema.py holds a lock)
     uvicorn.run(
         create_app(config),
         host=host,

@@ -49,11 +49,11 @@ def test_pin_job_runs_and_a_restarted_server_resumes_interrupted_jobs(
         done = _wait(server, job.json()["id"])
         assert done["state"] == "done" and done["result"]["blocks_sent"] > 0
         assert [p["state"] for p in httpx.get(f"{server.url}/v1/pins").json()] == ["pinned"]
-    # A server that died mid-job left it "running"; the next one runs it again.
+    # A server that died mid-job left it "running" with a lease nobody renews; the next one runs it again.
     repo = Repo.open(home)
     second = _publish(capsys, tmp_path, seed=2)
     stuck = Jobs(repo.index).submit("pin", {"cid": second, "remote": "ipfs"})
-    assert Jobs(repo.index).claim_next() is not None  # now "running", as a crash would leave it
+    assert Jobs(repo.index).claim_next(lease_seconds=0) is not None  # "running", its lease already run out
     repo.close()
     with running_server(home, env=env) as server:
         resumed = _wait(server, stuck.id)

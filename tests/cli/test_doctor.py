@@ -18,7 +18,7 @@ def test_doctor_reports_a_running_kubo_and_a_dead_chain(capsys, home: Path, kubo
     ok = cairn(capsys, "doctor", "--json")
     assert ok.code == 0
     states = {c["name"]: c["ok"] for c in ok.json()}
-    assert states == {"home": True, "ipfs": True, "arweave": None, "chain": None}
+    assert states == {"home": True, "index": None, "ipfs": True, "arweave": None, "chain": None}
     monkeypatch.setenv("CAIRN_CHAIN_RPC", "http://127.0.0.1:9")
     failed = cairn(capsys, "doctor")
     assert failed.code == 1 and "chain    FAILED" in failed.out

@@ -333,8 +333,7 @@ def _index_only_home(home: Path, edges: list[tuple[str, str, str]]) -> Any:
     from lineage.repo import Repo
 
     repo = Repo.open(home)
-    with repo.index.db as db:
-        db.executemany("INSERT INTO edges (child, parent, relation) VALUES (?, ?, ?)", edges)
+    repo.index.add_edges(edges)
     return repo
 
 

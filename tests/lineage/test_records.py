@@ -30,6 +30,17 @@ def test_key_file_is_0600_and_reloads_to_the_same_did(tmp_path: Path) -> None:
     assert did_from_public(public_from_did(key.did)) == key.did and key.did.startswith("did:key:z6Mk")
 
 
+def test_first_publishes_racing_on_a_fresh_home_end_with_one_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lineage.keys import load_or_create_key
+
+    with ThreadPoolExecutor(8) as pool:  # an API server's threads taking their first uploads at once
+        results = list(pool.map(lambda _: load_or_create_key(tmp_path), range(16)))
+    assert len({key.did for key, _ in results}) == 1 and sum(created for _, created in results) == 1
+    assert [p.name for p in (tmp_path / "keys").iterdir()] == ["signing.key"]  # no temporary file left
+
+
 def test_same_inputs_give_the_same_cid(key) -> None:  # type: ignore[no-untyped-def]
     assert encode_record(sign(_body(), key), BLAKE3) == encode_record(sign(_body(), key), BLAKE3)
     assert encode_record(sign(_body(), key), SHA2_256)[0].hash_code == SHA2_256

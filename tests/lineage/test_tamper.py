@@ -183,8 +183,16 @@ def test_require_trusted_fails_where_nothing_is_signed(capsys: Capsys, graph: Gr
 
 def _recorded(home: Path) -> tuple[int, ...]:
     """What the index holds: artifacts, records and edges counted."""
-    with sqlite3.connect(home / "index.sqlite") as db:
-        return tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("artifacts", "records", "edges"))
+    import sqlalchemy as sa
+
+    repo = Repo.open(home)
+    try:
+        with repo.index.read() as db:
+            return tuple(
+                db.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in ("artifacts", "records", "edges")
+            )
+    finally:
+        repo.close()
 
 
 def _refused(result: Result) -> None:
