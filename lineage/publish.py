@@ -30,6 +30,7 @@ from lineage.records import (
 )
 from lineage.repo import Repo
 from lineage.runs import make_run_record, run_body
+from lineage.shards import add_shard_indexes
 from storage.blockstore import StoreWriter
 
 _MODEL_SUFFIXES = {".safetensors", ".gguf", ".pt", ".pth", ".bin", ".onnx", ".ckpt", ".h5", ".msgpack"}
@@ -172,6 +173,7 @@ def _rows(paths: list[Path], imported: ImportResult) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for f in imported.files:
         rows.extend(file_rows(f.path, sources(f.path), f.entry.cid, f.entry.filesize))
+    add_shard_indexes(rows, sources)
     return rows
 
 

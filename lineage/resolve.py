@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cairn.errors import BadInput, NotFound, UnsupportedFormat
+from cairn.errors import BadInput, CairnError, NotFound, UnsupportedFormat
 from chunking.cid import CID, DAG_CBOR
 from lineage.records import Manifest, SignedRecord, decode_record
 from lineage.repo import Repo
@@ -45,3 +45,25 @@ def open_target(store: BlockStore, cid: CID) -> Target:
         manifest = Manifest.from_record(record)
         return Target(manifest.content, record, manifest)
     raise NotFound(f"{cid} is a {record.type} record; it has no files to pull")
+
+
+def resolve_anywhere(repo: Repo, store: BlockStore, ref: str, remotes: list[BlockStore]) -> CID:
+    """Like ``resolve``, and a name this home does not know is asked of the peer Cairn servers
+    among ``remotes``. A peer's answer is used only if the signed manifest it points at (fetched
+    and verified by CID) carries that very name and version."""
+    try:
+        return resolve(repo, ref)
+    except NotFound:
+        peers = [r for r in remotes if hasattr(r, "resolve_name")]
+        if not peers:
+            raise
+    name, _, version = ref.partition("@")
+    for peer in peers:
+        try:
+            cid: CID = peer.resolve_name(ref)
+            manifest = open_target(store, cid).manifest
+        except CairnError:
+            continue
+        if manifest is not None and manifest.name == name and (not version or manifest.version == version):
+            return cid
+    raise NotFound(f"no artifact named {ref!r} in this store or on its peers")

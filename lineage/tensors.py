@@ -8,7 +8,6 @@ local store, or fetched from a remote and verified first).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -16,6 +15,7 @@ from cairn.errors import BadInput, NotFound, UnsupportedFormat
 from chunking.cid import CID
 from lineage.files_meta import read_files_meta
 from lineage.resolve import open_target
+from lineage.shards import shards_of
 from storage.blockstore import BlockStore
 from storage.unixfs_read import iter_range
 
@@ -42,20 +42,16 @@ def find_tensor(store: BlockStore, artifact: CID, file: str, name: str) -> Tenso
     target = open_target(store, artifact)
     if target.manifest is None or target.manifest.files_meta is None:
         raise BadInput(f"{artifact} is not an artifact with a tensor index")
-    file_cid: CID | None = None
-    found: dict[str, Any] | None = None
-    for row in read_files_meta(store, target.manifest.files_meta):
-        if row.get("path") != file:
-            continue
-        if "tensor" not in row:
-            file_cid = row["cid"]
-        elif row["tensor"] == name:
-            found = row
-    if file_cid is None:
+    rows = list(read_files_meta(store, target.manifest.files_meta))
+    asked = next((row for row in rows if row.get("path") == file and "tensor" not in row), None)
+    if asked is None:
         raise NotFound(f"{artifact} has no file {file!r}")
+    files = {file, *shards_of(asked)}  # a shard index: the tensor is in one of its shards
+    found = next((r for r in rows if r.get("path") in files and r.get("tensor") == name), None)
     if found is None:
         raise NotFound(f"{file} has no tensor {name!r}")
-    return TensorRef(file, name, found["dtype"], tuple(found["shape"]), found["start"], found["end"], file_cid)
+    file_cid = next(r["cid"] for r in rows if r.get("path") == found["path"] and "tensor" not in r)
+    return TensorRef(found["path"], name, found["dtype"], tuple(found["shape"]), found["start"], found["end"], file_cid)
 
 
 def read_tensor_bytes(store: BlockStore, ref: TensorRef) -> bytes:

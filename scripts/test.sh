@@ -20,6 +20,7 @@ export CAIRN_PG_BIN
 bash scripts/install-node-reference.sh
 export CAIRN_ARLOCAL_ENTRY="$(bash scripts/install-arlocal.sh | tail -n 1)"   # the local Arweave gateway
 bash scripts/install-evm-tools.sh >/dev/null   # anvil, cast, solcjs, OpenZeppelin's merkle-tree
+export CAIRN_CHROMIUM="$(bash scripts/install-chromium.sh | tail -n 1)"   # Debian's, for the web page tests
 # The IPFS gateway conformance suite (Go); when it cannot be fetched its test skips, saying why.
 if ! CAIRN_GATEWAY_CONFORMANCE_BIN="$(bash scripts/install-gateway-conformance.sh | tail -n 1)"; then
   echo "warning: gateway-conformance was not built; tests/api/test_gateway_conformance.py will skip" >&2

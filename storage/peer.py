@@ -70,6 +70,14 @@ class PeerStore:
     def iter_cids(self) -> Iterator[CID]:
         raise RemoteError("a Cairn server does not list its blocks")
 
+    def resolve_name(self, ref: str) -> CID:
+        """The CID the server's index gives for ``name`` or ``name@version`` (the caller checks the
+        signed manifest it leads to: a server can only point at records, not forge them)."""
+        from urllib.parse import quote
+
+        answer = self._request("GET", f"/v1/artifacts/{quote(ref, safe='@')}").json()
+        return CID.parse(str(answer.get("cid", "")))
+
     def missing(self, cids: list[CID]) -> list[CID]:
         answer = self._request("POST", "/v1/missing", json={"cids": [str(c) for c in cids]})
         return [CID.parse(text) for text in answer.json()["missing"]]

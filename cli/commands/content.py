@@ -139,10 +139,13 @@ def pull(
     """
     from lineage.pull import pull as do_pull
     from lineage.repo import Repo
-    from lineage.resolve import resolve
+    from lineage.resolve import resolve_anywhere
+    from storage.remotes import open_remote
+    from storage.union import UnionStore
 
     repo = Repo.open(home)
-    target = resolve(repo, ref)
+    remotes = [open_remote(r, repo.settings) for r in from_ or []]  # peer servers also resolve names
+    target = resolve_anywhere(repo, UnionStore(repo.store, remotes), ref, remotes)
     with progress_bar("pulling", None, enabled=not json_out) as advance:
         _fetch_if_needed(repo, target, from_ or [], with_ancestors, advance)
         result = do_pull(repo, target, output, include or [], force, advance)

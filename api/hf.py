@@ -1,0 +1,172 @@
+"""The read side of the Hugging Face Hub HTTP API, so ``huggingface_hub`` downloads from Cairn.
+
+``snapshot_download(repo_id, endpoint=<cairn url>)`` and ``hf_hub_download`` work unchanged: a
+repo id is a Cairn name, revision ``main`` (or none) is its newest artifact, revision ``V`` is
+``N@V``, and the commit is a 40-hex id derived from the manifest CID (the client's cache keys
+snapshots by a git-like hash; ``X-Cairn-Cid`` carries the CID itself). The routes are the ones
+the client calls:
+
+- ``GET /api/models/{repo}[/revision/{rev}]``: model info with ``sha`` and ``siblings``;
+- ``GET /api/models/{repo}/tree/{rev}[/{path}]``: the file listing ``snapshot_download`` uses;
+- the same under ``/api/datasets/`` and ``/datasets/{repo}/resolve/...`` for ``repo_type="dataset"``;
+- ``GET|HEAD /{repo}/resolve/{rev}/{path}``: the file, with ``ETag`` (the file's CID),
+  ``Content-Length``, ``X-Repo-Commit``, ``Accept-Ranges`` and ``Range``. A mutable revision
+  (``main``, a version) answers 302 to the same file at its commit, as the Hub pins a download;
+  the client follows redirects on the same host, so the file it caches is the one the commit names.
+
+Errors carry the Hub's ``X-Error-Code`` (``RepoNotFound``, ``RevisionNotFound``,
+``EntryNotFound``) so the client raises its own exceptions. Private artifacts need a read token,
+sent as the client sends its HF token (``Authorization: Bearer``). Not in the OpenAPI schema:
+this is the Hub's API, not Cairn's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.artifacts import file_response
+from api.deps import Caller, ReaderDep, RepoDep
+from api.errors import ApiError
+from api.gateway import head_only
+from chunking.cid import CID
+from lineage.index import ArtifactRow
+from lineage.repo import Repo
+from storage.unixfs_read import FileRef
+
+router = APIRouter(tags=["huggingface"], include_in_schema=False)
+MUTABLE = "main"
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One artifact as the Hub client sees it: a repo at a commit."""
+
+    row: ArtifactRow
+    commit: str
+    pinned: bool  # asked for by commit (or CID), so it can never point elsewhere
+
+
+def commit_of(cid: str) -> str:
+    """The 40-hex commit id the client's cache needs: sha1 of the manifest's binary CID."""
+    return hashlib.sha1(CID.parse(cid).raw, usedforsecurity=False).hexdigest()
+
+
+def _hub_error(status: int, code: str, detail: str) -> ApiError:
+    return ApiError(status, "not_found", detail, {"X-Error-Code": code, "X-Error-Message": detail})
+
+
+def find_revision(repo: Repo, repo_id: str, revision: str | None, caller: Caller) -> Revision:
+    rows = [r for r in repo.index.find_by_name(repo_id) if r.access == "public" or caller.can("read")]
+    if not rows:
+        raise _hub_error(404, "RepoNotFound", f"no Cairn artifact named {repo_id!r}")
+    if revision in (None, "", MUTABLE):
+        return Revision(rows[0], commit_of(rows[0].cid), pinned=False)
+    for row in rows:
+        commit = commit_of(row.cid)
+        if revision in (commit, row.cid):
+            return Revision(row, commit, pinned=True)
+    for row in rows:
+        if row.version == revision:
+            return Revision(row, commit_of(row.cid), pinned=False)
+    raise _hub_error(404, "RevisionNotFound", f"{repo_id} has no version or commit {revision!r}")
+
+
+def _files(repo: Repo, rev: Revision) -> list[FileRef]:
+    from lineage.listing import artifact_files
+    from lineage.resolve import open_target
+
+    listing = artifact_files(repo.store, open_target(repo.store, CID.parse(rev.row.cid)))
+    return [FileRef(path, cid, size) for path, (cid, size) in sorted(listing.items())]
+
+
+def _when(row: ArtifactRow) -> str:
+    return datetime.fromtimestamp(row.published_at, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _model_info(repo: Repo, repo_id: str, rev: Revision) -> dict[str, Any]:
+    row = rev.row
+    return {
+        "_id": row.cid, "id": repo_id, "modelId": repo_id, "sha": rev.commit, "private": row.access != "public",
+        "gated": False, "disabled": False, "downloads": 0, "likes": 0, "tags": [row.kind, "cairn"],
+        "lastModified": _when(row), "createdAt": _when(row),
+        "siblings": [{"rfilename": f.path, "size": f.size} for f in _files(repo, rev)],
+        "cairn": {"cid": row.cid, "name": row.name, "version": row.version, "kind": row.kind},
+    }  # fmt: skip
+
+
+def model_info_at(repo_id: str, revision: str, repo: RepoDep, caller: ReaderDep) -> dict[str, Any]:
+    return _model_info(repo, repo_id, find_revision(repo, repo_id, revision, caller))
+
+
+def tree(
+    repo_id: str,
+    revision: str,
+    repo: RepoDep,
+    caller: ReaderDep,
+    path: str = "",
+    recursive: Annotated[str, Query()] = "false",
+) -> list[dict[str, Any]]:
+    """Files (and, unless recursive, the folders) below ``path``, as the Hub's tree API lists them."""
+    rev = find_revision(repo, repo_id, revision, caller)
+    prefix = path.strip("/") + "/" if path.strip("/") else ""
+    deep = recursive.lower() in ("1", "true")
+    entries: dict[str, dict[str, Any]] = {}
+    for f in _files(repo, rev):
+        if not f.path.startswith(prefix):
+            continue
+        head, _, rest = f.path[len(prefix) :].partition("/")
+        if rest and not deep:
+            entries[prefix + head] = {"type": "directory", "path": prefix + head, "oid": rev.commit, "size": 0}
+        else:
+            entries[f.path] = {"type": "file", "path": f.path, "size": f.size, "oid": str(f.cid)}
+    if prefix and not entries:
+        raise _hub_error(404, "EntryNotFound", f"{repo_id} has no folder {path!r}")
+    return sorted(entries.values(), key=lambda e: str(e["path"]))
+
+
+def model_info(repo_id: str, repo: RepoDep, caller: ReaderDep) -> dict[str, Any]:
+    return _model_info(repo, repo_id, find_revision(repo, repo_id, None, caller))
+
+
+def resolve_file(
+    request: Request,
+    repo_id: str,
+    revision: str,
+    filename: str,
+    repo: RepoDep,
+    caller: ReaderDep,
+    range_: Annotated[str | None, Header(alias="range")] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    rev = find_revision(repo, repo_id, revision, caller)
+    headers = {"X-Repo-Commit": rev.commit, "X-Cairn-Cid": rev.row.cid}
+    if not rev.pinned:
+        kind = "/datasets" if request.url.path.startswith("/datasets/") else ""
+        location = f"{kind}/{quote(repo_id)}/resolve/{rev.commit}/{quote(filename)}"
+        return RedirectResponse(location, status_code=302, headers=headers)
+    try:
+        file = next(f for f in _files(repo, rev) if f.path == filename)
+    except StopIteration:
+        raise _hub_error(404, "EntryNotFound", f"{repo_id} has no file {filename!r}") from None
+    response = file_response(repo, file.cid, file.size, range_, if_none_match)
+    response.headers.update(headers)
+    return head_only(response) if request.method == "HEAD" else response
+
+
+# Registered in this order: the more specific paths first, since a repo id may hold a "/".
+# Models and datasets share Cairn's one name space: a repo of either type is any artifact.
+for _kind in ("models", "datasets"):
+    router.add_api_route(f"/api/{_kind}/{{repo_id:path}}/revision/{{revision}}", model_info_at, methods=["GET"])
+    router.add_api_route(f"/api/{_kind}/{{repo_id:path}}/tree/{{revision}}/{{path:path}}", tree, methods=["GET"])
+    router.add_api_route(f"/api/{_kind}/{{repo_id:path}}/tree/{{revision}}", tree, methods=["GET"])
+    router.add_api_route(f"/api/{_kind}/{{repo_id:path}}", model_info, methods=["GET"])
+for _prefix in ("/datasets", ""):
+    router.add_api_route(f"{_prefix}/{{repo_id:path}}/resolve/{{revision}}/{{filename:path}}", resolve_file,
+                         methods=["GET", "HEAD"])  # fmt: skip
