@@ -5,6 +5,7 @@ A traceback is shown only with ``CAIRN_DEBUG=1`` (for bugs, not for users' mista
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -34,7 +35,10 @@ def report(exc: BaseException) -> int:
 
         traceback.print_exception(exc)
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if not isinstance(exc, CairnError):
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        # Not a bug: the user's disk. Writes are staged, so nothing half-written became visible.
+        message = f"the disk is full ({exc.strerror}); free some space and run the command again"
+    elif not isinstance(exc, CairnError):
         message = f"internal error ({type(exc).__name__}): {message}; rerun with CAIRN_DEBUG=1 for details"
     print(f"cairn: error: {message}", file=sys.stderr)
     return exit_code_for(exc)

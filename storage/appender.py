@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import os
 import queue
 import threading
@@ -82,7 +83,7 @@ class BackgroundAppender:
         expected = sum(len(b) for b in buffers)
         written = os.pwritev(self.fd, buffers, offset)
         if written != expected:
-            raise OSError(f"short write to pack file ({written} of {expected} bytes)")
+            raise OSError(errno.ENOSPC, f"short write to pack file ({written} of {expected} bytes)")
         end = offset + written
         if _sync_file_range is not None and end - self._flushed_to >= _WRITEBACK_EVERY:
             _sync_file_range(self.fd, self._flushed_to, end - self._flushed_to, _SYNC_FILE_RANGE_WRITE)

@@ -220,3 +220,15 @@ def test_kill_9_during_publish_leaves_nothing_visible_and_a_rerun_completes(home
     assert rerun.code == 0, rerun.err
     assert len(cairn_process("ls", "--json", home=home).json()) == 1
     assert cairn_process("verify", rerun.json()["cid"], home=home).code == 0
+
+
+def test_a_full_disk_is_one_clear_line_not_an_internal_error(capsys) -> None:
+    """A full disk cannot be made safely on a shared machine; the report it leads to can be checked."""
+    import errno
+
+    from cli.errors import report
+
+    code = report(OSError(errno.ENOSPC, "short write to pack file (10 of 20 bytes)"))
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("cairn: error: the disk is full") and "internal error" not in err
