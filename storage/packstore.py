@@ -109,29 +109,27 @@ class PackStore:
         return location[2] if location[3] == 0 else len(self.get(cid))
 
     def get(self, cid: CID) -> bytes:
-        pack, offset, length, flags = self._find(cid)
-        try:
-            data = os.pread(self._fd(pack), length, offset)
-        except OSError as exc:
-            raise IntegrityError(f"block {cid}: cannot read {pack}: {exc.strerror}") from exc
-        if len(data) != length:
-            raise IntegrityError(f"block {cid} in the local store is truncated")
-        if flags != Codec.NONE:
-            data = _decompressed(cid, flags, data)
-        if not cid.matches(data):
-            raise IntegrityError(f"block {cid} in the local store is corrupt")
-        return data
+        return self._read(cid, self._find(cid))[2]
 
     def get_stored(self, cid: CID) -> tuple[int, bytes]:
         """A block as stored, ``(flags, bytes)``, verified: what a peer that can decompress is
         sent, so compressed blocks cross the network as small as they sit on disk."""
-        pack, offset, length, flags = self._find(cid)
-        if flags == Codec.NONE:
-            return flags, self.get(cid)
-        stored = os.pread(self._fd(pack), length, offset)
-        if len(stored) != length or not cid.matches(_decompressed(cid, flags, stored)):
-            raise IntegrityError(f"block {cid} in the local store is corrupt")
+        flags, stored, _ = self._read(cid, self._find(cid))
         return flags, stored
+
+    def _read(self, cid: CID, location: tuple[str, int, int, int]) -> tuple[int, bytes, bytes]:
+        """``(flags, stored bytes, block bytes)`` of a located block, the block bytes verified."""
+        pack, offset, length, flags = location
+        try:
+            stored = os.pread(self._fd(pack), length, offset)
+        except OSError as exc:
+            raise IntegrityError(f"block {cid}: cannot read {pack}: {exc.strerror}") from exc
+        if len(stored) != length:
+            raise IntegrityError(f"block {cid} in the local store is truncated")
+        data = stored if flags == Codec.NONE else _decompressed(cid, flags, stored)
+        if not cid.matches(data):
+            raise IntegrityError(f"block {cid} in the local store is corrupt")
+        return flags, stored, data
 
     def verify_in_place(self, cid: CID) -> tuple[memoryview, tuple[int, int] | None]:
         """A block's bytes verified where they lie, and where that is: ``(view, (pack fd, offset))``.
@@ -141,9 +139,10 @@ class PackStore:
         range kernel-side with ``copy_file_range``. A compressed block is decompressed instead,
         and lies nowhere as is (``None``).
         """
-        pack, offset, length, flags = self._find(cid)
+        location = self._find(cid)
+        pack, offset, length, flags = location
         if flags != Codec.NONE:
-            return memoryview(self.get(cid)), None
+            return memoryview(self._read(cid, location)[2]), None
         mapped = self._map(pack, offset + length)
         if mapped is None:
             raise IntegrityError(f"block {cid} in the local store is truncated")
