@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 
-from api import artifacts, blocks, errors, gateway, hf, ops, web
+from api import artifacts, blocks, errors, gateway, hf, names, ops, web
 from api.deps import ServerConfig
 from api.limits import BodyLimit
 from cairn import __version__
@@ -79,7 +79,7 @@ def create_app(config: ServerConfig, run_jobs: bool = True) -> FastAPI:
             allow_methods=["GET", "HEAD"],
             allow_headers=["Authorization", "Range", "If-None-Match"],
         )
-    for router in (artifacts.router, blocks.router, ops.router, gateway.router, web.router, hf.router):
+    for router in (artifacts.router, blocks.router, names.router, ops.router, gateway.router, web.router, hf.router):
         app.include_router(router)
     # Inside the BaseHTTPMiddleware below: an error raised from its receive would reach routes
     # wrapped in an ExceptionGroup, and FastAPI would answer 400 instead of 413.

@@ -35,9 +35,12 @@ from api.artifacts import file_response
 from api.deps import Caller, ReaderDep, RepoDep
 from api.errors import ApiError
 from api.gateway import head_only
+from cairn.errors import NotFound
 from chunking.cid import CID
 from lineage.index import ArtifactRow
+from lineage.names import NameRef
 from lineage.repo import Repo
+from lineage.resolve import resolve_name
 from storage.unixfs_read import FileRef
 
 router = APIRouter(tags=["huggingface"], include_in_schema=False)
@@ -63,19 +66,33 @@ def _hub_error(status: int, code: str, detail: str) -> ApiError:
 
 
 def find_revision(repo: Repo, repo_id: str, revision: str | None, caller: Caller) -> Revision:
-    rows = [r for r in repo.index.find_by_name(repo_id) if r.access == "public" or caller.can("read")]
+    """The artifact a repo id and revision name: by commit or CID, else by Cairn's name rules."""
+    rows = _named_rows(repo, repo_id, caller)
     if not rows:
         raise _hub_error(404, "RepoNotFound", f"no Cairn artifact named {repo_id!r}")
-    if revision in (None, "", MUTABLE):
-        return Revision(rows[0], commit_of(rows[0].cid), pinned=False)
-    for row in rows:
-        commit = commit_of(row.cid)
-        if revision in (commit, row.cid):
-            return Revision(row, commit, pinned=True)
-    for row in rows:
-        if row.version == revision:
-            return Revision(row, commit_of(row.cid), pinned=False)
-    raise _hub_error(404, "RevisionNotFound", f"{repo_id} has no version or commit {revision!r}")
+    mutable = revision in (None, "", MUTABLE)
+    if not mutable:
+        for row in rows.values():
+            commit = commit_of(row.cid)
+            if revision in (commit, row.cid):
+                return Revision(row, commit, pinned=True)
+    claims = [c for c in repo.index.name_claims(repo_id) if str(c.target) in rows]
+    try:
+        claim = resolve_name(repo, NameRef(repo_id, None if mutable else revision), claims)
+    except NotFound:
+        raise _hub_error(404, "RevisionNotFound", f"{repo_id} has no version or commit {revision!r}") from None
+    row = rows[str(claim.target)]
+    return Revision(row, commit_of(row.cid), pinned=False)
+
+
+def _named_rows(repo: Repo, repo_id: str, caller: Caller) -> dict[str, ArtifactRow]:
+    """The artifacts here that some claim on ``repo_id`` points at and the caller may see."""
+    rows = {}
+    for claim in repo.index.name_claims(repo_id):
+        row = repo.index.artifact(str(claim.target))
+        if row is not None and (row.access == "public" or caller.can("read")):
+            rows[row.cid] = row
+    return rows
 
 
 def _files(repo: Repo, rev: Revision) -> list[FileRef]:

@@ -110,3 +110,18 @@ class PinEntry(BaseModel):
     state: str
     blocks_sent: int
     bytes_sent: int
+
+
+class NameClaimModel(BaseModel):
+    """One signed claim on a name; ``record`` is the CID to fetch and check it by."""
+
+    record: str
+    name: str
+    version: str | None
+    target: str
+    seq: int
+    publisher: str
+
+
+class NameClaimsResponse(BaseModel):
+    claims: list[NameClaimModel]

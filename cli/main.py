@@ -21,6 +21,7 @@ def build_app() -> object:
         keys,
         lineage_cmd,
         maintenance,
+        names,
         pins,
         serve,
         tensor,
@@ -48,6 +49,7 @@ def build_app() -> object:
     app.add_typer(car.app, name="car")
     app.add_typer(anchor.app, name="anchor")
     app.add_typer(keys.app, name="key")
+    app.add_typer(names.app, name="name")
     app.add_typer(trust.app, name="trust")
     app.add_typer(wallet.app, name="wallet")
     return app

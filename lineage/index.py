@@ -26,6 +26,7 @@ from cairn.errors import CairnError
 from chunking.cid import CID
 from lineage import schema as t
 from lineage.db import dispose, engine_for, index_url, redact, unavailable
+from lineage.names import NameClaim
 from lineage.records import Manifest, SignedRecord
 
 
@@ -296,8 +297,52 @@ class Index:
         elif record.type == "run":
             inputs = [str(CID.decode(raw)) for raw in record.body.get("inputs") or []]
             self.add_run(str(record.cid), inputs)
+        elif record.type == "name":
+            self._add_name_record(record)
         else:
             self.add_record(str(record.cid), record.type)
+
+    def _add_name_record(self, record: SignedRecord) -> None:
+        try:
+            claim = NameClaim.from_record(record)
+        except CairnError:  # a bad signature or shape names nothing; the record is still kept
+            self.add_record(str(record.cid), record.type)
+            return
+        self.add_name(claim)
+
+    # -- names ----------------------------------------------------------------------------------
+
+    def add_name(self, claim: NameClaim) -> bool:
+        """Index a verified name record. False when its publisher already signed a *different*
+        record for that name at that seq (a race, or equivocation): the first one seen stays."""
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.records).values(cid=str(claim.record), type="name"))
+            db.execute(self._insert_ignore(t.names).values(
+                record=str(claim.record), name=claim.name, version=claim.version, target=str(claim.target),
+                seq=claim.seq, publisher=claim.publisher, seen_at=now()))  # fmt: skip
+            n = t.names.c
+            held = db.execute(sa.select(n.record).where(n.publisher == claim.publisher, n.name == claim.name,
+                                                        n.seq == claim.seq)).scalar_one()  # fmt: skip
+        return bool(held == str(claim.record))
+
+    def next_name_seq(self, publisher: str, name: str) -> int:
+        n = t.names.c
+        top = self._one(sa.select(sa.func.max(n.seq)).where(n.publisher == publisher, n.name == name))
+        return int(top[0] or 0) + 1
+
+    def name_claims(self, name: str) -> list[NameClaim]:
+        """Every claim on ``name``: its name records, and each manifest so named (at seq 0)."""
+        a = t.artifacts.c
+        manifests = self._rows(sa.select(a.cid, a.version, a.publisher, a.published_at).where(a.name == name))
+        return self.name_records(name) + [NameClaim(CID.parse(cid), name, version, CID.parse(cid), 0, publisher, at)
+                                          for cid, version, publisher, at in manifests]  # fmt: skip
+
+    def name_records(self, name: str | None = None) -> list[NameClaim]:
+        """The indexed name records (on ``name``, or all of them)."""
+        n = t.names.c
+        query = sa.select(n.record, n.name, n.version, n.target, n.seq, n.publisher, n.seen_at)
+        rows = self._rows(query if name is None else query.where(n.name == name))
+        return [NameClaim(CID.parse(r[0]), r[1], r[2], CID.parse(r[3]), int(r[4]), r[5], r[6]) for r in rows]
 
     # -- pins -----------------------------------------------------------------------------------
 
@@ -329,14 +374,6 @@ class Index:
     def artifacts(self) -> list[ArtifactRow]:
         a = t.artifacts.c
         return [ArtifactRow(*row) for row in self._rows(sa.select(t.artifacts).order_by(a.published_at, a.cid))]
-
-    def find_by_name(self, name: str, version: str | None = None) -> list[ArtifactRow]:
-        """Artifacts called ``name`` (and ``version`` if given), newest first."""
-        a = t.artifacts.c
-        query = sa.select(t.artifacts).where(a.name == name)
-        if version is not None:
-            query = query.where(a.version == version)
-        return [ArtifactRow(*row) for row in self._rows(query.order_by(a.published_at.desc()))]
 
     def root_cids(self) -> list[str]:
         """Everything gc must keep: every record and every explicitly kept root."""

@@ -4,11 +4,12 @@ rebuild the index from the records, and drop what nothing references."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cairn.errors import BadInput, CairnError
 from chunking.cid import CID, DAG_CBOR
 from lineage.index import ArtifactRow
+from lineage.names import NameClaim
 from lineage.records import Manifest, decode_record
 from lineage.repo import Repo
 from storage.blockstore import BlockStore
@@ -50,6 +51,7 @@ def fsck(repo: Repo, repair: bool = False, reindex: bool = False, remotes: Seque
         _restore(repo, remotes, report)
     for row in repo.index.artifacts():
         _check_artifact(repo, row, report)
+    _check_names(repo, report)
     if not repair:
         report.problems[:0] = [f"block {c} is corrupt" for c in corrupt]
     return report
@@ -101,6 +103,18 @@ def _check_artifact(repo: Repo, row: ArtifactRow, report: FsckReport) -> None:
         return
     if (manifest.name, manifest.version, manifest.kind) != (row.name, row.version, row.kind):
         report.problems.append(f"artifact {row.cid}: the index disagrees with its manifest")
+
+
+def _check_names(repo: Repo, report: FsckReport) -> None:
+    """Every indexed name must be backed by its record, signed, saying what the index says."""
+    for claim in repo.index.name_records():
+        try:
+            found = NameClaim.from_record(decode_record(claim.record, repo.store.get(claim.record)))
+        except CairnError as exc:
+            report.problems.append(f"name {claim.name} ({claim.record}): {exc}")
+            continue
+        if replace(found, seen_at=claim.seen_at) != claim:
+            report.problems.append(f"name record {claim.record}: the index disagrees with it")
 
 
 def _reindex(repo: Repo, report: FsckReport) -> None:

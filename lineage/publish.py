@@ -17,7 +17,8 @@ from chunking.cid import CID
 from chunking.importer import ImportResult, import_paths
 from chunking.profiles import DEFAULT_PROFILE, get_profile
 from lineage.files_meta import emit_files_meta, file_rows
-from lineage.keys import load_or_create_key
+from lineage.keys import SigningKey, load_or_create_key
+from lineage.names import NameClaim, NameRef, check_name, choose, name_record
 from lineage.records import (
     KINDS,
     RECORD_VERSION,
@@ -34,6 +35,7 @@ from lineage.shards import add_shard_indexes
 from storage.blockstore import StoreWriter
 
 _MODEL_SUFFIXES = {".safetensors", ".gguf", ".pt", ".pth", ".bin", ".onnx", ".ckpt", ".h5", ".msgpack"}
+_NAME_ATTEMPTS = 8
 _DATA_SUFFIXES = {".csv", ".parquet", ".jsonl", ".arrow", ".tsv", ".json", ".txt", ".npy", ".npz"}
 
 
@@ -69,6 +71,7 @@ class PublishResult:
     bytes_new: int
     created_key: str | None  # the did:key of a key made by this publish
     run: CID | None = None
+    name_record: CID | None = None  # None when republishing changed no name
 
 
 class _CountingSink:
@@ -108,12 +111,12 @@ def publish(
     repo: Repo, paths: list[Path], options: PublishOptions, progress: Callable[[int], None] | None = None
 ) -> PublishResult:
     profile = get_profile(options.profile)
-    _check_options(repo, options)
+    name = options.name or _default_name(paths)
+    _check_options(repo, name, options)
     with repo.store.writer() as writer:
         sink = _CountingSink(writer)
         imported = import_paths(paths, profile, sink, progress or (lambda _: None), repo.settings.threads)
         files = [PublishedFile(f.path, f.entry.cid, f.entry.filesize) for f in imported.files]
-        name = options.name or _default_name(paths)
         kind = options.kind or guess_kind([f.path for f in files])
         key, created = load_or_create_key(repo.home)
         meta_cid = emit_files_meta(_rows(paths, imported), profile.hash_code, sink)
@@ -125,14 +128,40 @@ def publish(
             body["run"] = run_cid.raw
         signed = sign(body, key)
         cid, data = encode_record(signed, profile.hash_code)
-        _check_name_free(repo, name, cid, options)
+        current = _current_claim(repo, NameRef(name, options.version, key.did))
+        if current is not None and current.target != cid and options.version is not None and not options.force:
+            raise Conflict(f"{name}@{options.version} already names {current.target}; use --force to publish anyway")
         sink(cid, data)
     # The writer committed (fsync, then locations): the artifact may now become visible.
     if run_cid is not None:
         repo.index.add_run(str(run_cid), run_inputs(options))
     repo.index.add_manifest(Manifest.from_record(SignedRecord(cid, signed, signature_ok=True)))
+    named = None
+    if current is None or current.target != cid:  # republishing the same bytes changes no name
+        named = point_name(repo, key, NameRef(name, options.version), cid).record
     return PublishResult(cid, name, options.version, kind, files, sink.bytes_total, sink.bytes_new,
-                         key.did if created else None, run_cid)  # fmt: skip
+                         key.did if created else None, run_cid, named)  # fmt: skip
+
+
+def point_name(repo: Repo, key: SigningKey, ref: NameRef, target: CID) -> NameClaim:
+    """Sign a name record for ``ref`` at the publisher's next seq and index it. A publish racing
+    for the same seq loses nothing: the loser signs again at the seq after."""
+    for _ in range(_NAME_ATTEMPTS):
+        seq = repo.index.next_name_seq(key.did, ref.name)
+        cid, data = name_record(key, ref.name, ref.version, target, seq)
+        repo.store.put(cid, data)
+        claim = NameClaim(cid, ref.name, ref.version, target, seq, key.did)
+        if repo.index.add_name(claim):
+            return claim
+    raise Conflict(f"{ref} is being re-pointed by others at the same time; try again")
+
+
+def _current_claim(repo: Repo, ref: NameRef) -> NameClaim | None:
+    """The claim ``ref`` resolves to within its publisher, if any."""
+    try:
+        return choose(repo.index.name_claims(ref.name), ref, frozenset)
+    except LookupError:
+        return None
 
 
 def run_inputs(options: PublishOptions) -> list[str]:
@@ -143,7 +172,8 @@ def run_inputs(options: PublishOptions) -> list[str]:
     return [str(CID.decode(raw)) for raw in body["inputs"]]
 
 
-def _check_options(repo: Repo, options: PublishOptions) -> None:
+def _check_options(repo: Repo, name: str, options: PublishOptions) -> None:
+    check_name(name, options.version)
     if options.kind is not None and options.kind not in KINDS:
         raise BadInput(f"unknown kind {options.kind!r} (use {', '.join(KINDS)})")
     for parent in options.derived_from:
@@ -152,15 +182,6 @@ def _check_options(repo: Repo, options: PublishOptions) -> None:
     for run_input in run_inputs(options):
         if repo.index.artifact(run_input) is None:
             raise BadInput(f"run input {run_input} is not an artifact manifest known to this store")
-
-
-def _check_name_free(repo: Repo, name: str, cid: CID, options: PublishOptions) -> None:
-    """Refuse to point an existing name@version at different content (identical content is a no-op)."""
-    if options.force or options.version is None:
-        return
-    taken = [row.cid for row in repo.index.find_by_name(name, options.version) if row.cid != str(cid)]
-    if taken:
-        raise Conflict(f"{name}@{options.version} already names {taken[0]}; use --force to publish anyway")
 
 
 def _default_name(paths: list[Path]) -> str:

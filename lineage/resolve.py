@@ -1,19 +1,29 @@
-"""Turning what a user typed (a CID, ``name`` or ``name@version``) into a CID, and a CID into
+"""Turning what a user typed (a CID, ``N``, ``N@V`` or ``did:key:…/N@V``) into a CID, and a CID into
 what it is (an artifact manifest, another record, or plain UnixFS)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cairn.errors import BadInput, CairnError, NotFound, UnsupportedFormat
 from chunking.cid import CID, DAG_CBOR
+from lineage.names import NameClaim, NameRef, choose
 from lineage.records import Manifest, SignedRecord, decode_record
 from lineage.repo import Repo
+from lineage.trust import trusted_dids
 from storage.blockstore import BlockStore
 
 
 def resolve(repo: Repo, ref: str) -> CID:
-    """A CID as given, or the newest artifact named ``N`` / named ``N@V`` in this home."""
+    """A CID as given, or the target of the name ``N``, ``N@V`` or ``did:key:…/N@V`` in this home."""
+    name = parse_ref(ref)
+    if isinstance(name, CID):
+        return name
+    return resolve_name(repo, name, repo.index.name_claims(name.name)).target
+
+
+def parse_ref(ref: str) -> CID | NameRef:
     try:
         return CID.parse(ref)
     except UnsupportedFormat:
@@ -21,11 +31,15 @@ def resolve(repo: Repo, ref: str) -> CID:
     except BadInput:
         if ref.startswith(("baf", "Qm")) and "@" not in ref:
             raise  # meant as a CID, and malformed: exit 2, not "no such name"
-    name, _, version = ref.partition("@")
-    rows = repo.index.find_by_name(name, version or None)
-    if not rows:
-        raise NotFound(f"no artifact named {ref!r} in this store")
-    return CID.parse(rows[0].cid)
+    return NameRef.parse(ref)
+
+
+def resolve_name(repo: Repo, ref: NameRef, claims: list[NameClaim], where: str = "in this store") -> NameClaim:
+    """The claim ``ref`` names among ``claims``, trust read from this home only if needed."""
+    try:
+        return choose(claims, ref, lambda: trusted_dids(repo.home))
+    except LookupError:
+        raise NotFound(f"no artifact named {str(ref)!r} {where}") from None
 
 
 @dataclass(frozen=True)
@@ -48,22 +62,40 @@ def open_target(store: BlockStore, cid: CID) -> Target:
 
 
 def resolve_anywhere(repo: Repo, store: BlockStore, ref: str, remotes: list[BlockStore]) -> CID:
-    """Like ``resolve``, and a name this home does not know is asked of the peer Cairn servers
-    among ``remotes``. A peer's answer is used only if the signed manifest it points at (fetched
-    and verified by CID) carries that very name and version."""
-    try:
-        return resolve(repo, ref)
-    except NotFound:
-        peers = [r for r in remotes if hasattr(r, "resolve_name")]
-        if not peers:
-            raise
-    name, _, version = ref.partition("@")
+    """Like ``resolve``, and the peer Cairn servers among ``remotes`` are asked for their claims
+    on the name too. Each claim is a signed record fetched by CID and checked here, so a peer can
+    add claims but not forge or roll one back; name records learnt are kept in this home."""
+    name = parse_ref(ref)
+    if isinstance(name, CID):
+        return name
+    claims = repo.index.name_claims(name.name)
+    peers = [r for r in remotes if hasattr(r, "name_claims")]
     for peer in peers:
+        claims += _peer_claims(repo, store, peer, name)
+    return resolve_name(repo, name, claims, "in this store or on its peers" if peers else "in this store").target
+
+
+def _peer_claims(repo: Repo, store: BlockStore, peer: Any, ref: NameRef) -> list[NameClaim]:
+    claims = []
+    try:
+        offered: list[CID] = peer.name_claims(ref)
+    except CairnError:
+        return []  # an unreachable or name-less peer: the other sources may still answer
+    for cid in offered:
         try:
-            cid: CID = peer.resolve_name(ref)
-            manifest = open_target(store, cid).manifest
+            data = store.get(cid)
+            record = decode_record(cid, data)
+            claim = NameClaim.from_record(record)
         except CairnError:
-            continue
-        if manifest is not None and manifest.name == name and (not version or manifest.version == version):
-            return cid
-    raise NotFound(f"no artifact named {ref!r} in this store or on its peers")
+            continue  # unsigned, forged or malformed: not a claim
+        if ref.matches(claim):
+            claims.append(claim)
+            if record.type == "name":
+                _keep(repo, cid, data, claim)
+    return claims
+
+
+def _keep(repo: Repo, cid: CID, data: bytes, claim: NameClaim) -> None:
+    """Store a name record learnt from a peer, so a lower seq served later cannot roll it back."""
+    repo.store.put(cid, data)
+    repo.index.add_name(claim)

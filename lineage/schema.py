@@ -99,6 +99,14 @@ arweave_blocks = Table(
     Index("arweave_blocks_by_tx", "tx_id"),
     sqlite_with_rowid=False,
 )  # fmt: skip
+names = Table(
+    "names", metadata,
+    # v3: signed name records; a manifest's own name is read from ``artifacts`` as a seq-0 claim.
+    _text("record", primary_key=True), _text("name"), _text("version", nullable=True), _text("target"),
+    _int("seq", default=None), _text("publisher"), _time("seen_at"),
+    sa.UniqueConstraint("publisher", "name", "seq", name="names_one_seq"),
+    Index("names_by_name", "name", "version"),
+)  # fmt: skip
 cairn_schema = Table("cairn_schema", metadata, Column("version", Integer, nullable=False))
 
 _INDEX_TABLES = [t for t in metadata.sorted_tables if t is not cairn_schema]
@@ -124,7 +132,12 @@ def _v2_job_leases(conn: Connection) -> None:
         conn.exec_driver_sql("CREATE INDEX jobs_by_state ON jobs (state, created_at)")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_tables, _v2_job_leases]
+def _v3_names(conn: Connection) -> None:
+    """Signed name records get their own table (DESIGN.md §2: names scoped to publishers, by seq)."""
+    metadata.create_all(conn, tables=[names], checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_tables, _v2_job_leases, _v3_names]
 LATEST = len(MIGRATIONS)
 _PG_LOCK_KEY = 0x0CA1_2000_0001  # pg_advisory_xact_lock key: "cairn migrate"
 

@@ -70,13 +70,21 @@ class PeerStore:
     def iter_cids(self) -> Iterator[CID]:
         raise RemoteError("a Cairn server does not list its blocks")
 
-    def resolve_name(self, ref: str) -> CID:
-        """The CID the server's index gives for ``name`` or ``name@version`` (the caller checks the
-        signed manifest it leads to: a server can only point at records, not forge them)."""
+    def name_claims(self, ref: object) -> list[CID]:
+        """The records of the claims the server knows on a name (``lineage.names.NameRef``); the
+        caller fetches and checks each one, so the server can point at claims but not forge them."""
         from urllib.parse import quote
 
-        answer = self._request("GET", f"/v1/artifacts/{quote(ref, safe='@')}").json()
-        return CID.parse(str(answer.get("cid", "")))
+        try:
+            answer = self._request("GET", f"/v1/names/{quote(str(ref), safe='@:/')}").json()
+        except BlockNotFound:
+            return []
+        except ValueError:
+            answer = None
+        claims = answer.get("claims") if isinstance(answer, dict) else None
+        if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
+            raise RemoteError(f"Cairn server at {self.url} sent a malformed list of name claims")
+        return [CID.parse(str(claim.get("record", ""))) for claim in claims]
 
     def missing(self, cids: list[CID]) -> list[CID]:
         answer = self._request("POST", "/v1/missing", json={"cids": [str(c) for c in cids]})

@@ -120,6 +120,7 @@ def _publish_json(result: Any) -> dict[str, Any]:
         "bytes_total": result.bytes_total,
         "bytes_new": result.bytes_new,
         "run": str(result.run) if result.run else None,
+        "name_record": str(result.name_record) if result.name_record else None,
     }
 
 

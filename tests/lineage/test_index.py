@@ -40,7 +40,7 @@ def test_rows_read_back_as_written_and_repeats_change_nothing(index: Index) -> N
     index.add_artifact(_artifact("a1", "bert", "1", 1.0), [("p1", "derived_from"), ("r1", "run")])
     index.add_artifact(_artifact("a1", "other", "9", 2.0), [("p1", "derived_from")])  # same CID: ignored
     index.add_artifact(_artifact("a2", "bert", "2", 3.0), [("p1", "derived_from")])
-    assert [a.cid for a in index.find_by_name("bert")] == ["a2", "a1"]  # newest first
+    assert [a.cid for a in index.artifacts()] == ["a1", "a2"]  # oldest first
     assert index.artifact("a1") == _artifact("a1", "bert", "1", 1.0)
     assert index.parents("a1") == [("p1", "derived_from"), ("r1", "run")]
     assert index.children("p1") == [("a1", "derived_from"), ("a2", "derived_from")]
