@@ -39,6 +39,7 @@ import httpx
 from cairn.errors import BlockNotFound, IntegrityError, RemoteError, RemoteUnavailable
 from chunking.cid import CID, CODEC_NAMES
 from chunking.multihash import HASH_CODES
+from storage.limits import MAX_REMOTE_BLOCK, read_capped
 
 JSON = dict[str, Any]
 Params = list[tuple[str, str]]
@@ -238,10 +239,6 @@ class KuboClient:
         except httpx.HTTPError as exc:
             raise self._translate(endpoint, exc) from exc
 
-    def _bytes(self, endpoint: str, params: Params) -> bytes:
-        with self._call(endpoint, params, None, "") as response:
-            return response.read()
-
     def _chunks(self, endpoint: str, params: Params, chunk_size: int = READ_SIZE) -> Iterator[bytes]:
         with self._call(endpoint, params, None, "") as response:
             yield from response.iter_bytes(chunk_size)
@@ -373,7 +370,8 @@ class KuboClient:
 
     def block_get(self, cid: CID, *, offline: bool = False) -> bytes:
         """One block, checked against ``cid`` before it is returned."""
-        data = self._bytes("block/get", [("arg", str(cid)), ("offline", _flag(offline))])
+        with self._call("block/get", [("arg", str(cid)), ("offline", _flag(offline))], None, "") as response:
+            data = read_capped(response.iter_bytes(READ_SIZE), MAX_REMOTE_BLOCK, f"Kubo at {self.api_url}")
         if not cid.matches(data):
             raise IntegrityError(f"Kubo at {self.api_url} returned a block that does not match {cid}")
         return data

@@ -8,12 +8,14 @@ CAR. HTTP trouble becomes Cairn's errors in exactly one function.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import httpx
 
 from cairn.errors import BlockNotFound, IntegrityError, RemoteError, RemoteUnavailable
 from chunking.cid import CID
 from storage.compression import decompress
+from storage.limits import MAX_REMOTE_BLOCK, MAX_REMOTE_PAYLOAD, read_capped
 
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 RAW_TYPE = "application/vnd.ipld.raw"
@@ -32,15 +34,24 @@ class PeerStore:
         self.http.close()
 
     def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        with self._stream(method, path, **kwargs) as response:
+            response.read()
+        return response
+
+    @contextmanager
+    def _stream(self, method: str, path: str, **kwargs: object) -> Iterator[httpx.Response]:
+        """A response whose body is still to be read; HTTP trouble as Cairn's errors."""
         try:
-            response = self.http.request(method, path, **kwargs)  # type: ignore[arg-type]
+            with self.http.stream(method, path, **kwargs) as response:  # type: ignore[arg-type]
+                if response.status_code == 404:
+                    raise BlockNotFound(f"{path} not found at {self.url}")
+                if response.is_error:
+                    response.read()
+                    status = response.status_code
+                    raise RemoteError(f"Cairn server at {self.url} answered {status}: {_detail(response)}")
+                yield response
         except httpx.TransportError as exc:
             raise RemoteUnavailable(f"Cairn server not reachable at {self.url} ({type(exc).__name__})") from exc
-        if response.status_code == 404:
-            raise BlockNotFound(f"{path} not found at {self.url}")
-        if response.is_error:
-            raise RemoteError(f"Cairn server at {self.url} answered {response.status_code}: {_detail(response)}")
-        return response
 
     def has(self, cid: CID) -> bool:
         try:
@@ -51,9 +62,12 @@ class PeerStore:
 
     def get(self, cid: CID) -> bytes:
         """A block, verified; a server that stores it compressed sends it so (less to move)."""
-        response = self._request("GET", f"/v1/blocks/{cid}", headers={"Accept": f"{COMPRESSED_TYPE}, {RAW_TYPE}"})
-        data = response.content
-        if response.headers.get("content-type", "").startswith(COMPRESSED_TYPE):
+        accept = {"Accept": f"{COMPRESSED_TYPE}, {RAW_TYPE}"}
+        with self._stream("GET", f"/v1/blocks/{cid}", headers=accept) as response:
+            compressed = response.headers.get("content-type", "").startswith(COMPRESSED_TYPE)
+            limit = MAX_REMOTE_PAYLOAD if compressed else MAX_REMOTE_BLOCK
+            data = read_capped(response.iter_bytes(), limit, f"the server at {self.url}")
+        if compressed:
             codec = response.headers.get("x-cairn-codec", "")
             try:
                 data = decompress(int(codec) if codec.isdigit() else -1, data)

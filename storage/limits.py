@@ -1,0 +1,28 @@
+"""How many bytes a block from elsewhere may take before it is refused, unread.
+
+Every block from a remote is checked against its CID, but only once it has been read whole: a
+remote answering with an endless body would fill memory first. So reads stop at the size no
+honest source exceeds. For IPFS that is 2 MiB, the most Bitswap moves and the limit the
+trustless gateway specification asks clients to accept; Cairn itself writes at most 1 MiB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cairn.errors import IntegrityError
+
+MAX_REMOTE_BLOCK = 2 << 20
+# A compressed block may exceed its raw size a little (frame headers); a stored-raw one does not.
+MAX_REMOTE_PAYLOAD = MAX_REMOTE_BLOCK + (64 << 10)
+
+
+def read_capped(chunks: Iterable[bytes], limit: int, source: str) -> bytes:
+    """The bytes of ``chunks`` joined, or ``IntegrityError`` as soon as they pass ``limit``."""
+    parts, total = [], 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise IntegrityError(f"{source} sent more than {limit} bytes for one block; refused before reading on")
+        parts.append(chunk)
+    return b"".join(parts)

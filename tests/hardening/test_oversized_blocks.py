@@ -1,0 +1,51 @@
+"""A block from a remote is read only up to 2 MiB (storage/limits.py): past that the read stops,
+before the bytes could fill memory, and the pull fails with one line, writing nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storage.limits import MAX_REMOTE_BLOCK
+from tests.api.test_jobs_peers import _fake_peer
+from tests.cli.helpers import cairn
+from tests.services.kubo import KuboDaemon
+
+
+@pytest.fixture
+def from_kubo(kubo: KuboDaemon, monkeypatch: pytest.MonkeyPatch) -> KuboDaemon:
+    monkeypatch.setenv("CAIRN_IPFS_API", kubo.api_url)
+    return kubo
+
+
+def _put_raw_block(kubo: KuboDaemon, data: bytes) -> str:
+    """A raw block stored by Kubo itself; past 1 MiB Kubo wants --allow-big-block."""
+    args = ["block", "put", "--cid-codec=raw", "--mhtype=sha2-256", "--allow-big-block"]
+    return kubo.ipfs(*args, input=data).stdout.decode().strip()
+
+
+def test_a_block_of_exactly_the_limit_comes_from_kubo(capsys, home: Path, from_kubo: KuboDaemon, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = bytes(range(256)) * (MAX_REMOTE_BLOCK // 256)
+    cid = _put_raw_block(from_kubo, data)
+    pulled = cairn(capsys, "pull", cid, "--from", "ipfs", "-o", tmp_path / "out.bin")
+    assert pulled.code == 0, pulled.err
+    assert (tmp_path / "out.bin").read_bytes() == data
+
+
+def test_a_bigger_block_from_kubo_is_refused_unread(capsys, home: Path, from_kubo: KuboDaemon, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    cid = _put_raw_block(from_kubo, b"\x07" * (MAX_REMOTE_BLOCK + 1))
+    pulled = cairn(capsys, "pull", cid, "--from", "ipfs", "-o", tmp_path / "out.bin")
+    assert pulled.code == 1 and f"more than {MAX_REMOTE_BLOCK} bytes for one block" in pulled.err
+    assert len(pulled.err.strip().splitlines()) == 1 and not (tmp_path / "out.bin").exists()
+    assert cairn(capsys, "ls", "--json").json() == [] and cairn(capsys, "fsck").code == 0
+
+
+def test_a_peer_sending_an_endless_block_is_cut_off(capsys, home: Path, tmp_path: Path) -> None:
+    """A real Cairn server never sends more than a block; the fake injects the 64 MiB answer.
+    The same path against a real server: tests/api/test_jobs_peers.py::test_pull_from_and_pin_to_a_peer_server."""
+    cid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+    with _fake_peer(b"\x00" * (64 << 20), {"Content-Type": "application/vnd.ipld.raw"}) as url:
+        pulled = cairn(capsys, "pull", cid, "--from", url, "-o", tmp_path / "out.bin")
+    assert pulled.code == 1 and f"more than {MAX_REMOTE_BLOCK} bytes for one block" in pulled.err
+    assert not (tmp_path / "out.bin").exists()
