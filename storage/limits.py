@@ -17,12 +17,12 @@ MAX_REMOTE_BLOCK = 2 << 20
 MAX_REMOTE_PAYLOAD = MAX_REMOTE_BLOCK + (64 << 10)
 
 
-def read_capped(chunks: Iterable[bytes], limit: int, source: str) -> bytes:
+def read_capped(chunks: Iterable[bytes], limit: int, source: str, what: str = "one block") -> bytes:
     """The bytes of ``chunks`` joined, or ``IntegrityError`` as soon as they pass ``limit``."""
     parts, total = [], 0
     for chunk in chunks:
         total += len(chunk)
         if total > limit:
-            raise IntegrityError(f"{source} sent more than {limit} bytes for one block; refused before reading on")
+            raise IntegrityError(f"{source} sent more than {limit} bytes for {what}; refused before reading on")
         parts.append(chunk)
     return b"".join(parts)

@@ -7,8 +7,10 @@ CAR. HTTP trouble becomes Cairn's errors in exactly one function.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
@@ -20,6 +22,7 @@ from storage.limits import MAX_REMOTE_BLOCK, MAX_REMOTE_PAYLOAD, read_capped
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 RAW_TYPE = "application/vnd.ipld.raw"
 COMPRESSED_TYPE = "application/vnd.cairn.block.compressed"  # as api/blocks.py sends it
+MAX_ANSWER = 16 << 20  # a JSON answer (name claims, missing blocks): far above any honest one
 
 
 class PeerStore:
@@ -33,10 +36,17 @@ class PeerStore:
     def close(self) -> None:
         self.http.close()
 
-    def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+    def _json(self, method: str, path: str, **kwargs: object) -> Any:
+        """The answer's JSON, read up to ``MAX_ANSWER`` bytes; anything else is ``RemoteError``."""
         with self._stream(method, path, **kwargs) as response:
-            response.read()
-        return response
+            try:
+                body = read_capped(response.iter_bytes(), MAX_ANSWER, f"the server at {self.url}", "one answer")
+            except IntegrityError as exc:
+                raise RemoteError(str(exc)) from None
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise RemoteError(f"Cairn server at {self.url} answered {path} with something that is not JSON") from None
 
     @contextmanager
     def _stream(self, method: str, path: str, **kwargs: object) -> Iterator[httpx.Response]:
@@ -55,7 +65,8 @@ class PeerStore:
 
     def has(self, cid: CID) -> bool:
         try:
-            self._request("HEAD", f"/v1/blocks/{cid}")
+            with self._stream("HEAD", f"/v1/blocks/{cid}"):
+                pass
         except BlockNotFound:
             return False
         return True
@@ -78,8 +89,8 @@ class PeerStore:
         return data
 
     def put(self, cid: CID, data: bytes | memoryview) -> bool:
-        response = self._request("PUT", f"/v1/blocks/{cid}", content=bytes(data))
-        return bool(response.json().get("new"))
+        answer = self._json("PUT", f"/v1/blocks/{cid}", content=bytes(data))
+        return isinstance(answer, dict) and bool(answer.get("new"))
 
     def iter_cids(self) -> Iterator[CID]:
         raise RemoteError("a Cairn server does not list its blocks")
@@ -90,23 +101,26 @@ class PeerStore:
         from urllib.parse import quote
 
         try:
-            answer = self._request("GET", f"/v1/names/{quote(str(ref), safe='@:/')}").json()
+            answer = self._json("GET", f"/v1/names/{quote(str(ref), safe='@:/')}")
         except BlockNotFound:
             return []
-        except ValueError:
-            answer = None
         claims = answer.get("claims") if isinstance(answer, dict) else None
         if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
             raise RemoteError(f"Cairn server at {self.url} sent a malformed list of name claims")
         return [CID.parse(str(claim.get("record", ""))) for claim in claims]
 
     def missing(self, cids: list[CID]) -> list[CID]:
-        answer = self._request("POST", "/v1/missing", json={"cids": [str(c) for c in cids]})
-        return [CID.parse(text) for text in answer.json()["missing"]]
+        answer = self._json("POST", "/v1/missing", json={"cids": [str(c) for c in cids]})
+        missing = answer.get("missing") if isinstance(answer, dict) else None
+        if not isinstance(missing, list):
+            raise RemoteError(f"Cairn server at {self.url} sent a malformed list of missing blocks")
+        return [CID.parse(str(text)) for text in missing]
 
     def push_car(self, car: Iterable[bytes]) -> dict[str, object]:
         headers = {"Content-Type": "application/vnd.ipld.car"}
-        answer: dict[str, object] = self._request("POST", "/v1/car", content=car, headers=headers).json()
+        answer = self._json("POST", "/v1/car", content=car, headers=headers)
+        if not isinstance(answer, dict):
+            raise RemoteError(f"Cairn server at {self.url} answered a CAR upload with {type(answer).__name__}")
         return answer
 
 

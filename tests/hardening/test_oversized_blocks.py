@@ -49,3 +49,16 @@ def test_a_peer_sending_an_endless_block_is_cut_off(capsys, home: Path, tmp_path
         pulled = cairn(capsys, "pull", cid, "--from", url, "-o", tmp_path / "out.bin")
     assert pulled.code == 1 and f"more than {MAX_REMOTE_BLOCK} bytes for one block" in pulled.err
     assert not (tmp_path / "out.bin").exists()
+
+
+def test_a_peer_sending_an_endless_json_answer_is_cut_off() -> None:
+    """Name claims, missing blocks and CAR receipts are JSON: each is read up to 16 MiB."""
+    from cairn.errors import RemoteError
+    from lineage.names import NameRef
+    from storage.peer import MAX_ANSWER, PeerStore
+
+    with _fake_peer(b"[" * (MAX_ANSWER + (1 << 20)), {"Content-Type": "application/json"}) as url:
+        peer = PeerStore(url)
+        with pytest.raises(RemoteError, match=f"more than {MAX_ANSWER} bytes for one answer"):
+            peer.name_claims(NameRef("m", "1"))
+        peer.close()
