@@ -40,9 +40,10 @@ from typing import Any, BinaryIO, TypeVar
 
 import httpx
 
-from cairn.errors import BadInput, RemoteError, RemoteUnavailable
+from cairn.errors import BadInput, IntegrityError, RemoteError, RemoteUnavailable
 from cairn.files import atomic_write
 from chunking.cid import CID
+from storage.limits import read_capped, read_head
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -54,6 +55,7 @@ MAX_CHUNK = 256 * 1024  # Arweave's chunk size; proofs are per chunk
 MIN_CHUNK = 32 * 1024  # no chunk but the last may be smaller (arweave-js's split rule)
 MAX_TAG_BYTES = 2048  # the protocol's limit on the names and values of one transaction's tags
 MAX_JSON_ANSWER = 64 << 20
+ERROR_BODY = 64 << 10  # of a failed call's body, only this much is read, for its message
 READ_SIZE = 1 << 20
 
 APP_NAME = "Cairn"
@@ -179,17 +181,17 @@ query($tags: [TagFilter!], $after: String) {
 """
 
 
-def _gateway_message(response: httpx.Response) -> str:
-    """The gateway's own words for a failed call, in one short line."""
+def _gateway_message(response: httpx.Response, head: bytes) -> str:
+    """The gateway's own words for a failed call, in one short line, from the body's ``head``."""
     try:
-        body = response.json()
+        body = json.loads(head)
     except ValueError:
         body = None
     if isinstance(body, dict):
         for key in ("error", "msg", "message"):
             if isinstance(body.get(key), str):
                 return f"HTTP {response.status_code} {body[key]}"
-    lines = response.text.strip().splitlines()
+    lines = head.decode("utf-8", errors="replace").strip().splitlines()
     return f"HTTP {response.status_code} {lines[0][:200] if lines else response.reason_phrase}"
 
 
@@ -216,11 +218,11 @@ class ArweaveClient:
 
     # -- the one place where HTTP trouble becomes Cairn's errors --------------------------------
 
-    def _translate(self, what: str, problem: httpx.HTTPError | httpx.Response) -> RemoteError:
+    def _translate(self, what: str, problem: httpx.HTTPError | httpx.Response, body: bytes = b"") -> RemoteError:
         """The error for a failed call, as one line; "cannot reach" (retried) stays distinct from
         "the gateway said no" (final)."""
         if isinstance(problem, httpx.Response):
-            message = f"Arweave gateway {what}: {_gateway_message(problem)}"
+            message = f"Arweave gateway {what}: {_gateway_message(problem, body)}"
             return RemoteUnavailable(message) if problem.status_code in TRANSIENT_STATUSES else RemoteError(message)
         if isinstance(problem, httpx.TransportError):
             reason = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
@@ -234,8 +236,7 @@ class ArweaveClient:
         try:
             with self._http.stream(method, path, **kwargs) as response:
                 if response.status_code not in ok:
-                    response.read()
-                    raise self._translate(what, response)
+                    raise self._translate(what, response, read_head(response.iter_bytes(), ERROR_BODY))
                 yield response
         except httpx.HTTPError as exc:
             raise self._translate(what, exc) from exc
@@ -262,7 +263,7 @@ class ArweaveClient:
     def _text(self, path: str, what: str, ok: tuple[int, ...] = (200,)) -> tuple[int, str]:
         def attempt() -> tuple[int, str]:
             with self._call("GET", path, what, ok) as response:
-                return response.status_code, response.read().decode("utf-8", errors="replace")
+                return response.status_code, self._read(response, what).decode("utf-8", errors="replace")
 
         return self._retry(what, attempt)
 
@@ -273,10 +274,15 @@ class ArweaveClient:
         except ValueError:
             raise RemoteError(f"Arweave gateway {what} answered {text[:80]!r}, not a number") from None
 
+    def _read(self, response: httpx.Response, what: str) -> bytes:
+        """A whole answer, read only up to ``MAX_JSON_ANSWER`` bytes (a gateway is a stranger)."""
+        try:
+            return read_capped(response.iter_bytes(), MAX_JSON_ANSWER, f"Arweave gateway {what}", "one answer")
+        except IntegrityError as exc:
+            raise RemoteError(str(exc)) from None
+
     def _json(self, response: httpx.Response, what: str) -> Any:
-        body = b"".join(response.iter_bytes())
-        if len(body) > MAX_JSON_ANSWER:
-            raise RemoteError(f"Arweave gateway {what} answered more than {MAX_JSON_ANSWER} bytes")
+        body = self._read(response, what)
         try:
             return json.loads(body)
         except ValueError:
@@ -352,7 +358,7 @@ class ArweaveClient:
             with self._call("GET", f"/tx/{tx_id}/status", what, ok=(200, 202, 404)) as response:
                 if response.status_code == 404:
                     return TxStatus("not found")
-                body = response.read()
+                body = self._read(response, what)
             return _parse_status(body)
 
         return self._retry(what, attempt)

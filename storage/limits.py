@@ -26,3 +26,14 @@ def read_capped(chunks: Iterable[bytes], limit: int, source: str, what: str = "o
             raise IntegrityError(f"{source} sent more than {limit} bytes for {what}; refused before reading on")
         parts.append(chunk)
     return b"".join(parts)
+
+
+def read_head(chunks: Iterable[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``chunks``, the rest left unread (an error body's message)."""
+    parts, total = [], 0
+    for chunk in chunks:
+        parts.append(chunk[: size - total])
+        total += len(parts[-1])
+        if total >= size:
+            break
+    return b"".join(parts)

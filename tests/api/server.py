@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,3 +70,35 @@ def running_server(home: Path, *extra_args: str, env: dict[str, str] | None = No
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def fake_server(body: bytes, headers: dict[str, str], status: int = 200, endless: bool = False) -> Iterator[str]:
+    """A fake HTTP server, allowed only to inject what a real peer or gateway cannot send: the
+    same answer to every GET; ``endless`` repeats ``body`` until the client hangs up. Yields its URL."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Fake(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(status)
+            length = {} if endless else {"Content-Length": str(len(body))}
+            for name, value in {**headers, **length}.items():
+                self.send_header(name, value)
+            self.end_headers()  # without a length, HTTP/1.0: the body ends when the connection does
+            with suppress(BrokenPipeError, ConnectionResetError):  # the client stopped reading: a cut-off
+                self.wfile.write(body)
+                while endless:
+                    self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -12,7 +10,7 @@ import pytest
 
 from lineage.jobs import Jobs
 from lineage.repo import Repo
-from tests.api.server import CairnServer, running_server
+from tests.api.server import CairnServer, fake_server, running_server
 from tests.cli.helpers import cairn
 from tests.data import small_model, write_safetensors
 from tests.services.kubo import KuboDaemon
@@ -81,36 +79,10 @@ def test_pull_from_and_pin_to_a_peer_server(capsys, home: Path, tmp_path: Path, 
         assert cairn(capsys, "verify", cid).code == 0
 
 
-@contextmanager
-def _fake_peer(body: bytes, headers: dict[str, str]) -> Iterator[str]:
-    """A fake server, allowed only to inject what a real one cannot send: the same wrong answer
-    to every GET. Yields its URL."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    class Fake(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Fake)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-
-
 def test_a_lying_peer_is_caught(capsys, home: Path, tmp_path: Path, monkeypatch) -> None:
     cid = _publish(capsys, tmp_path)
     monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
-    with _fake_peer(b"not the block you asked for", {}) as url:
+    with fake_server(b"not the block you asked for", {}) as url:
         result = cairn(capsys, "pull", cid, "--from", url, "-o", tmp_path / "out")
     assert result.code == 1 and "do not match" in result.err
     assert not (tmp_path / "out").exists()
@@ -153,7 +125,7 @@ def test_a_peer_sending_a_damaged_compressed_block_is_caught(capsys, tmp_path: P
     cid = _publish(capsys, tmp_path)
     monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "fresh"))
     damaged = b"\x00\x00\x04\x00" + b"\x01\xff\xff\x00\x00garbage"
-    with _fake_peer(damaged, {"Content-Type": "application/vnd.cairn.block.compressed", "X-Cairn-Codec": "2"}) as url:
+    with fake_server(damaged, {"Content-Type": "application/vnd.cairn.block.compressed", "X-Cairn-Codec": "2"}) as url:
         result = cairn(capsys, "pull", cid, "--from", url, "-o", tmp_path / "out")
     assert result.code == 1 and "bad compressed block" in result.err, result.err
     assert not (tmp_path / "out").exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.limits import MAX_REMOTE_BLOCK
-from tests.api.test_jobs_peers import _fake_peer
+from tests.api.server import fake_server
 from tests.cli.helpers import cairn
 from tests.services.kubo import KuboDaemon
 
@@ -42,10 +42,10 @@ def test_a_bigger_block_from_kubo_is_refused_unread(capsys, home: Path, from_kub
 
 
 def test_a_peer_sending_an_endless_block_is_cut_off(capsys, home: Path, tmp_path: Path) -> None:
-    """A real Cairn server never sends more than a block; the fake injects the 64 MiB answer.
+    """A real Cairn server never sends more than a block; the fake injects a body that never ends.
     The same path against a real server: tests/api/test_jobs_peers.py::test_pull_from_and_pin_to_a_peer_server."""
     cid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
-    with _fake_peer(b"\x00" * (64 << 20), {"Content-Type": "application/vnd.ipld.raw"}) as url:
+    with fake_server(b"\x00" * (1 << 20), {"Content-Type": "application/vnd.ipld.raw"}, endless=True) as url:
         pulled = cairn(capsys, "pull", cid, "--from", url, "-o", tmp_path / "out.bin")
     assert pulled.code == 1 and f"more than {MAX_REMOTE_BLOCK} bytes for one block" in pulled.err
     assert not (tmp_path / "out.bin").exists()
@@ -57,8 +57,25 @@ def test_a_peer_sending_an_endless_json_answer_is_cut_off() -> None:
     from lineage.names import NameRef
     from storage.peer import MAX_ANSWER, PeerStore
 
-    with _fake_peer(b"[" * (MAX_ANSWER + (1 << 20)), {"Content-Type": "application/json"}) as url:
+    with fake_server(b"[" * (1 << 20), {"Content-Type": "application/json"}, endless=True) as url:
         peer = PeerStore(url)
         with pytest.raises(RemoteError, match=f"more than {MAX_ANSWER} bytes for one answer"):
             peer.name_claims(NameRef("m", "1"))
         peer.close()
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_an_arweave_gateway_sending_an_endless_answer_is_cut_off(status: int) -> None:
+    """A gateway is a stranger: its JSON answers are read up to 64 MiB, its error bodies only
+    for the first 64 KiB. The same calls against a real arlocal: tests/cli/test_arweave.py."""
+    from cairn.errors import RemoteError
+    from storage.arweave import MAX_JSON_ANSWER, ArweaveClient
+
+    flood = b'{"error": "no"}' + b" " * (1 << 20)
+    with (
+        fake_server(flood, {"Content-Type": "application/json"}, status, endless=True) as url,
+        ArweaveClient(url) as client,
+    ):
+        expected = f"more than {MAX_JSON_ANSWER} bytes" if status == 200 else "HTTP 400 no"
+        with pytest.raises(RemoteError, match=expected):
+            client.info()
