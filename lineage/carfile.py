@@ -8,7 +8,7 @@ then makes anything visible.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -44,11 +44,21 @@ def iter_artifact_blocks(store: BlockStore, cid: CID, with_ancestors: bool = Fal
         yield from walk(store, root, seen)
 
 
-def export_car(store: BlockStore, cid: CID, stream: Writable, with_ancestors: bool = False) -> CarWriter:
-    writer = CarWriter(stream, [cid])
+def export_car(store: BlockStore, cid: CID, stream: Writable, with_ancestors: bool = False,
+               names: Sequence[CID] = ()) -> CarWriter:  # fmt: skip
+    """The artifact's blocks as a CAR; ``names`` (name records) travel as extra roots, which an
+    import indexes as names once their signatures hold."""
+    writer = CarWriter(stream, [cid, *names])
     for block_cid, data in iter_artifact_blocks(store, cid, with_ancestors):
         writer.put(block_cid, data)
+    for name in names:
+        writer.put(name, store.get(name))
     return writer
+
+
+def name_roots(repo: Repo, cid: CID) -> list[CID]:
+    """The name records this home holds that point at ``cid``, to send along with it."""
+    return [claim.record for claim in repo.index.name_records(target=str(cid)) if repo.store.has(claim.record)]
 
 
 @dataclass

@@ -337,11 +337,15 @@ class Index:
         return self.name_records(name) + [NameClaim(CID.parse(cid), name, version, CID.parse(cid), 0, publisher, at)
                                           for cid, version, publisher, at in manifests]  # fmt: skip
 
-    def name_records(self, name: str | None = None) -> list[NameClaim]:
-        """The indexed name records (on ``name``, or all of them)."""
+    def name_records(self, name: str | None = None, target: str | None = None) -> list[NameClaim]:
+        """The indexed name records (on ``name``, pointing at ``target``, or all of them)."""
         n = t.names.c
         query = sa.select(n.record, n.name, n.version, n.target, n.seq, n.publisher, n.seen_at)
-        rows = self._rows(query if name is None else query.where(n.name == name))
+        if name is not None:
+            query = query.where(n.name == name)
+        if target is not None:
+            query = query.where(n.target == target)
+        rows = self._rows(query.order_by(n.publisher, n.name, n.seq))
         return [NameClaim(CID.parse(r[0]), r[1], r[2], CID.parse(r[3]), int(r[4]), r[5], r[6]) for r in rows]
 
     # -- pins -----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from cairn.errors import BadInput, RemoteError
 from chunking.car import CarWriter
 from chunking.cid import CID, DAG_CBOR
-from lineage.carfile import artifact_roots
+from lineage.carfile import artifact_roots, name_roots
 from lineage.records import Manifest, decode_record
 from lineage.repo import Repo
 from storage.dagwalk import walk_cids
@@ -124,7 +124,7 @@ def pin_to_peer(repo: Repo, cid: CID, url: str, with_ancestors: bool = False,
     """Copy an artifact to another Cairn server: ask what it lacks, stream just that as a CAR."""
     from storage.peer import PeerStore
 
-    roots = _complete_roots(repo, cid, with_ancestors)
+    roots = _complete_roots(repo, cid, with_ancestors) + name_roots(repo, cid)  # a peer resolves our names too
     seen: set[bytes] = set()
     cids = [c for root in roots for c in walk_cids(repo.store, root, seen)]
     peer = PeerStore(url, repo.settings.get("api_token"))

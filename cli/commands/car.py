@@ -20,19 +20,19 @@ def export(
     with_ancestors: Annotated[bool, typer.Option("--with-ancestors", help="Include every ancestor.")] = False,
     home: HomeOption = None,
 ) -> None:
-    """Write an artifact (record, files, run record) to a CAR file.
+    """Write an artifact (record, files, run record, the name records pointing at it) to a CAR file.
 
     Example: cairn car export bafyr... -o model.car
     """
     from cairn.files import atomic_write
-    from lineage.carfile import export_car
+    from lineage.carfile import export_car, name_roots
     from lineage.repo import Repo
     from lineage.resolve import resolve
 
     repo = Repo.open(home)
     cid = resolve(repo, ref)
     with atomic_write(output) as handle:
-        writer = export_car(repo.store, cid, handle, with_ancestors)
+        writer = export_car(repo.store, cid, handle, with_ancestors, name_roots(repo, cid))
     notice(f"wrote {writer.blocks_written} blocks, {writer.bytes_written} bytes to {output}")
 
 

@@ -181,3 +181,21 @@ def test_fsck_checks_each_name_against_its_record_and_reindex_rebuilds_names(
     repo.close()
     checked = cairn(capsys, "fsck")
     assert checked.code == 1 and f"name record {stable}: the index disagrees with it" in checked.out + checked.err
+
+
+def test_names_travel_with_a_push_to_a_peer_and_with_a_car(capsys, home: Path, tmp_path: Path, monkeypatch) -> None:
+    a = _publish(capsys, tmp_path, "a", "--name", "m", "--version", "1").json()["cid"]
+    stable = cairn(capsys, "name", "set", "m@stable", a, "--json").json()["record"]
+    peer_home = tmp_path / "peer"
+    with running_server(peer_home) as peer:
+        monkeypatch.setenv("CAIRN_API_TOKEN", cairn(capsys, "token", "new", "--scope", "write",
+                                                    "--home", peer_home).last_line)  # fmt: skip
+        assert cairn(capsys, "pin", a, "--to", peer.url).code == 0
+        client = tmp_path / "client"
+        assert _pulled(capsys, "m@stable", tmp_path / "via-peer", "--from", peer.url, "--home", client) == "aa"
+    assert stable in {str(c.record) for c in Repo.open(client).index.name_records("m")}
+
+    assert cairn(capsys, "car", "export", "m@1", "-o", tmp_path / "m.car").code == 0
+    imported = cairn(capsys, "car", "import", tmp_path / "m.car", "--home", tmp_path / "other", "--json")
+    assert imported.code == 0 and stable in imported.json()["roots"], imported.err
+    assert cairn(capsys, "show", "m@stable", "--home", tmp_path / "other", "--json").json()["cid"] == a
