@@ -36,18 +36,28 @@ def ls(json_out: JsonOption = False, home: HomeOption = None) -> None:
 
 def show(
     ref: Annotated[str, typer.Argument(metavar="CID|NAME[@VERSION]")],
+    from_: Annotated[
+        list[str] | None, typer.Option("--from", help="Also ask this remote (ipfs, arweave, a peer URL).")
+    ] = None,
     json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
-    """Show an artifact's manifest and files."""
+    """Show an artifact's manifest and files; with --from, a name or CID this home lacks too.
+
+    Example: cairn show my-model@1.1 --from http://peer:8080
+    """
     from lineage.pull import list_files
     from lineage.repo import Repo
-    from lineage.resolve import open_target, resolve
+    from lineage.resolve import open_target, resolve_anywhere
+    from storage.remotes import open_remote
+    from storage.union import UnionStore
 
     repo = Repo.open(home)
-    cid = resolve(repo, ref)
-    target = open_target(repo.store, cid)
-    files, _ = list_files(repo.store, target.root)
+    remotes = [open_remote(r, repo.settings) for r in from_ or []]
+    store = UnionStore(repo.store, remotes) if remotes else repo.store  # fetched blocks are verified, kept
+    cid = resolve_anywhere(repo, store, ref, remotes)
+    target = open_target(store, cid)
+    files, _ = list_files(store, target.root)
     info: dict[str, Any] = {"cid": str(cid), "content": str(target.root)}
     if target.manifest is not None:
         m = target.manifest
