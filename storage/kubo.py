@@ -39,13 +39,15 @@ import httpx
 from cairn.errors import BlockNotFound, IntegrityError, RemoteError, RemoteUnavailable
 from chunking.cid import CID, CODEC_NAMES
 from chunking.multihash import HASH_CODES
-from storage.limits import MAX_REMOTE_BLOCK, read_capped
+from storage.limits import MAX_REMOTE_BLOCK, iter_capped_lines, read_capped, read_head
 
 JSON = dict[str, Any]
 Params = list[tuple[str, str]]
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=300.0, write=300.0, pool=10.0)
 READ_SIZE = 1 << 20
+MAX_LINE = 64 << 20  # one JSON line of an answer (an event is under 1 KiB; `pin ls` of 500k pins, ~50 MiB)
+ERROR_BODY = 64 << 10  # of a failed call's body, only this much is read, for its message
 QUERY_ERROR = 3  # routing.QueryError: a failed step reported inside a routing event stream
 
 
@@ -121,15 +123,15 @@ def _cid(text: object) -> CID:
     return CID.parse(text)
 
 
-def _kubo_message(response: httpx.Response) -> str:
+def _kubo_message(response: httpx.Response, head: bytes) -> str:
     """Kubo's own words for a failed call: the JSON ``Message``, else the start of the body."""
     try:
-        body = response.json()
+        body = json.loads(head)
     except ValueError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("Message"), str):
         return str(body["Message"])
-    text = response.text.strip().splitlines()
+    text = head.decode("utf-8", errors="replace").strip().splitlines()
     return f"HTTP {response.status_code} {text[0][:200] if text else response.reason_phrase}"
 
 
@@ -213,11 +215,11 @@ class KuboClient:
 
     # -- the one place where HTTP trouble becomes Cairn's errors --------------------------------
 
-    def _translate(self, endpoint: str, problem: httpx.HTTPError | httpx.Response) -> RemoteError:
+    def _translate(self, endpoint: str, problem: httpx.HTTPError | httpx.Response, body: bytes = b"") -> RemoteError:
         """The error to raise for a failed call, as one line: callers and the CLI's error table
         see only Cairn's classes, and "cannot reach" stays distinct from "Kubo said no"."""
         if isinstance(problem, httpx.Response):
-            return RemoteError(f"Kubo {endpoint}: {_kubo_message(problem)}")
+            return RemoteError(f"Kubo {endpoint}: {_kubo_message(problem, body)}")
         if isinstance(problem, httpx.TransportError):
             reason = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
             return RemoteUnavailable(f"Kubo is not reachable at {self.api_url} ({endpoint}: {reason})")
@@ -233,8 +235,7 @@ class KuboClient:
         try:
             with self._http.stream("POST", endpoint, params=query, content=body, headers=headers) as response:
                 if response.is_error:
-                    response.read()
-                    raise self._translate(endpoint, response)
+                    raise self._translate(endpoint, response, read_head(response.iter_bytes(), ERROR_BODY))
                 yield response
         except httpx.HTTPError as exc:
             raise self._translate(endpoint, exc) from exc
@@ -248,7 +249,7 @@ class KuboClient:
     ) -> Iterator[JSON]:
         """A call that answers with JSON objects, one a line (or one object in all)."""
         with self._call(endpoint, params, body, boundary) as response:
-            for line in response.iter_lines():
+            for line in iter_capped_lines(response.iter_bytes(READ_SIZE), MAX_LINE, f"Kubo at {self.api_url}"):
                 if line.strip():
                     yield self._decode(endpoint, line)
 

@@ -8,7 +8,7 @@ trustless gateway specification asks clients to accept; Cairn itself writes at m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from cairn.errors import IntegrityError
 
@@ -37,3 +37,26 @@ def read_head(chunks: Iterable[bytes], size: int) -> bytes:
         if total >= size:
             break
     return b"".join(parts)
+
+
+def iter_capped_lines(chunks: Iterable[bytes], limit: int, source: str) -> Iterator[str]:
+    """The lines of a streamed answer (``\\n``-separated, UTF-8), none allowed past ``limit`` bytes:
+    a line-by-line reader would otherwise buffer an endless line whole."""
+    partial: list[bytes] = []  # the line being read, in pieces (joined once, when it ends)
+    size = 0
+    for chunk in chunks:
+        pieces = chunk.split(b"\n")
+        if len(pieces) > 1:
+            yield _text([*partial, pieces[0]])
+            yield from (_text([piece]) for piece in pieces[1:-1])
+            partial, size = [], 0
+        partial.append(pieces[-1])
+        size += len(pieces[-1])
+        if size > limit:
+            raise IntegrityError(f"{source} sent a line of more than {limit} bytes; refused before reading on")
+    if size:
+        yield _text(partial)
+
+
+def _text(pieces: list[bytes]) -> str:
+    return b"".join(pieces).decode("utf-8", errors="replace")

@@ -75,7 +75,7 @@ def running_server(home: Path, *extra_args: str, env: dict[str, str] | None = No
 @contextmanager
 def fake_server(body: bytes, headers: dict[str, str], status: int = 200, endless: bool = False) -> Iterator[str]:
     """A fake HTTP server, allowed only to inject what a real peer or gateway cannot send: the
-    same answer to every GET; ``endless`` repeats ``body`` until the client hangs up. Yields its URL."""
+    same answer to every GET and POST; ``endless`` repeats ``body`` until the client hangs up. Yields its URL."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -90,6 +90,9 @@ def fake_server(body: bytes, headers: dict[str, str], status: int = 200, endless
                 self.wfile.write(body)
                 while endless:
                     self.wfile.write(body)
+
+        def do_POST(self) -> None:  # Kubo's RPC is all POSTs; the request body is left unread
+            self.do_GET()
 
         def log_message(self, *_: object) -> None:
             pass

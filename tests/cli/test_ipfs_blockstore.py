@@ -29,7 +29,8 @@ def test_publish_pull_and_verify_keep_no_block_files(capsys, kubo_home: Path, ku
     published = cairn(capsys, "publish", folder, "--name", "on-kubo", "--version", "1", "--json")
     assert published.code == 0, published.err
     info = published.json()
-    assert info["bytes_new"] == info["bytes_total"] > 0
+    # New to Kubo, but for small blocks an earlier test of this session's Kubo may have stored.
+    assert info["bytes_total"] >= info["bytes_new"] > 0.99 * info["bytes_total"] > 0
     assert not (kubo_home / "blocks").exists()
     assert info["cid"] in kubo.ipfs_text("pin", "ls", "--type=recursive")  # the manifest pins its files
 

@@ -79,3 +79,17 @@ def test_an_arweave_gateway_sending_an_endless_answer_is_cut_off(status: int) ->
         expected = f"more than {MAX_JSON_ANSWER} bytes" if status == 200 else "HTTP 400 no"
         with pytest.raises(RemoteError, match=expected):
             client.info()
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_a_kubo_rpc_sending_an_endless_line_is_cut_off(status: int) -> None:
+    """Kubo answers in JSON lines; an RPC URL pointing somewhere hostile cannot make one line fill
+    memory. The same calls against the real Kubo: tests/storage/test_kubo_client.py."""
+    from cairn.errors import CairnError
+    from storage.kubo import MAX_LINE, KuboClient
+
+    flood = b'{"Message": "no", "pad": "' + b"x" * (1 << 20)
+    with fake_server(flood, {"Content-Type": "application/json"}, status, endless=True) as url, KuboClient(url) as kubo:
+        expected = f"a line of more than {MAX_LINE} bytes" if status == 200 else "HTTP 500"
+        with pytest.raises(CairnError, match=expected):
+            kubo.version()
