@@ -35,8 +35,8 @@ from lineage.shards import add_shard_indexes
 from storage.blockstore import StoreWriter
 
 _MODEL_SUFFIXES = {".safetensors", ".gguf", ".pt", ".pth", ".bin", ".onnx", ".ckpt", ".h5", ".msgpack"}
-_NAME_ATTEMPTS = 8
 _DATA_SUFFIXES = {".csv", ".parquet", ".jsonl", ".arrow", ".tsv", ".json", ".txt", ".npy", ".npz"}
+_NAME_ATTEMPTS = 8  # concurrent publishes of one name each retry at the next seq
 
 
 @dataclass(frozen=True)
