@@ -66,7 +66,7 @@ def demo(home: HomeOption = None) -> None:
         report = verify(repo.store, tuned.cid)
         print(f"verified {report.blocks_checked} blocks and {len(report.signers)} signed records "
               f"(ancestors included): {'ok' if report.ok else report.failures[0]}")  # fmt: skip
-    print(f"try: cairn ls --home {repo.home}   |   cairn show demo-model@2")
+    print(f"try: cairn ls --home {repo.home}   |   cairn show demo-model@2 --home {repo.home}")
     print(tuned.cid)
 
 

@@ -1,0 +1,23 @@
+"""`cairn demo`, the README's first command: the main job end to end on a fresh home, and again."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.cli.helpers import cairn_process
+
+
+def test_the_demo_publishes_dedups_pulls_and_verifies_on_a_fresh_home_and_again(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for run in ("fresh", "again"):
+        result = cairn_process("demo", "--home", home, home=home)
+        assert result.code == 0, f"{run}: {result.err}"
+        assert "byte-for-byte True" in result.out and "signed records (ancestors included): ok" in result.out
+        line = r"fine-tune \(1 of 8 tensors changed\): \S+\n\s+2 files, ([\d.]+) MiB in all, ([\d.]+) (\w+) new"
+        tuned = re.search(line, result.out)
+        assert tuned is not None, result.out
+        total, new, unit = float(tuned[1]), float(tuned[2]), tuned[3]
+        assert unit != "MiB" or new <= total / 7, "a fine-tune of one tensor in eight stores about an eighth"
+        shown = cairn_process("show", "demo-model@2", "--json", home=home)
+        assert shown.code == 0 and shown.json()["cid"] == result.last_line
