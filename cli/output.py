@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -39,6 +39,23 @@ def progress_bar(description: str, total: int | None, enabled: bool) -> Iterator
     with Progress("[progress.description]{task.description}", *columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table on stdout that never cuts a cell short (a CID or DID must survive copy and paste,
+    also through a pipe, where Rich would assume 80 columns) and prints every cell literally
+    (Rich would read the ``:key:`` of ``did:key`` as an emoji, and ``[...]`` as markup)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(*columns, box=None)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    widest = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(columns)]
+    console = Console(soft_wrap=True, emoji=False, markup=False, highlight=False)
+    console.width = max(console.width, sum(widest) + 2 * len(columns) + 2)
+    console.print(table)
 
 
 def human_bytes(n: int) -> str:

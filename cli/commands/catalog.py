@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, human_bytes
+from cli.output import emit_json, human_bytes, print_table
 
 
 def register(app: typer.Typer) -> None:
@@ -25,13 +25,8 @@ def ls(json_out: JsonOption = False, home: HomeOption = None) -> None:
     if json_out:
         emit_json([asdict(row) for row in rows])
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("name", "version", "kind", "size", "files", "cid", box=None)
-    for row in rows:
-        table.add_row(row.name, row.version or "", row.kind, human_bytes(row.bytes), str(row.file_count), row.cid)
-    Console(soft_wrap=True).print(table)
+    cells = [[r.name, r.version or "", r.kind, human_bytes(r.bytes), str(r.file_count), r.cid] for r in rows]
+    print_table(["name", "version", "kind", "size", "files", "cid"], cells)
 
 
 def show(

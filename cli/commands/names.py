@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, notice
+from cli.output import emit_json, notice, print_table
 
 app = typer.Typer(help="Signed names: N@V pointing at an artifact, scoped to their publisher.", no_args_is_help=True)
 
@@ -77,14 +77,9 @@ def list_(
     if json_out:
         emit_json(rows)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("", "version", "seq", "target", "publisher", "trusted", box=None)
-    for row in rows:
-        table.add_row("*" if row["resolves"] else "", row["version"] or "", str(row["seq"]), row["target"],
-                      row["publisher"], "yes" if row["trusted"] else "no")  # fmt: skip
-    Console(soft_wrap=True).print(table)
+    cells = [["*" if row["resolves"] else "", row["version"] or "", str(row["seq"]), row["target"], row["publisher"],
+              "yes" if row["trusted"] else "no"] for row in rows]  # fmt: skip
+    print_table(["", "version", "seq", "target", "publisher", "trusted"], cells)
 
 
 def _claim_json(claim: Any, resolves: bool, trusted: bool) -> dict[str, Any]:

@@ -21,3 +21,14 @@ def test_the_demo_publishes_dedups_pulls_and_verifies_on_a_fresh_home_and_again(
         assert unit != "MiB" or new <= total / 7, "a fine-tune of one tensor in eight stores about an eighth"
         shown = cairn_process("show", "demo-model@2", "--json", home=home)
         assert shown.code == 0 and shown.json()["cid"] == result.last_line
+
+
+def test_tables_print_cids_and_dids_whole_through_a_pipe(tmp_path: Path) -> None:
+    """Rich assumes 80 columns without a terminal and reads ``:key:`` as an emoji: neither may
+    cut or change what a user copies out of `cairn ls` or `cairn name list`."""
+    home = tmp_path / "home"
+    cid = cairn_process("demo", "--home", home, home=home).last_line
+    assert cid in cairn_process("ls", home=home).out.split()
+    did = cairn_process("key", "show", home=home).last_line
+    listed = cairn_process("name", "list", "demo-model", home=home).out.split()
+    assert did.startswith("did:key:z") and did in listed and cid in listed
