@@ -113,14 +113,16 @@ def test_a_lease_that_runs_out_lets_another_worker_take_the_job_over(index: Inde
 def test_a_running_job_keeps_its_lease_while_its_worker_lives(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     started = threading.Event()
 
+    lease = 1.5  # long enough that a loaded CI machine delays no beat past it (one beat per 0.5 s)
+
     def slow(_repo: Repo, args: dict[str, Any]) -> dict[str, Any]:
         started.set()
-        time.sleep(1.0)  # three leases long
+        time.sleep(3 * lease)  # three leases long
         return {"slept": args["cid"]}
 
     monkeypatch.setitem(HANDLERS, "slow", slow)
     repo = Repo.open(home)
-    runner, rival = Jobs(repo.index, owner="runner", lease_seconds=0.3), Jobs(repo.index, owner="rival")
+    runner, rival = Jobs(repo.index, owner="runner", lease_seconds=lease), Jobs(repo.index, owner="rival")
     job = runner.submit("slow", {"cid": "c"})
     thread = threading.Thread(target=runner.run_one, args=(repo,))
     thread.start()
@@ -128,7 +130,7 @@ def test_a_running_job_keeps_its_lease_while_its_worker_lives(home: Path, monkey
     stolen = []
     while thread.is_alive():
         stolen.append(rival.claim_next())
-        time.sleep(0.05)
+        time.sleep(0.1)
     thread.join()
     assert not any(stolen), "the heartbeat renews the lease, so nobody else runs the job"
     assert (done := runner.get(job.id)) is not None and done.state == "done" and done.result == {"slept": "c"}
