@@ -38,7 +38,7 @@ from api.gateway import head_only
 from cairn.errors import NotFound
 from chunking.cid import CID
 from lineage.index import ArtifactRow
-from lineage.names import NameRef
+from lineage.names import NameClaim, NameRef
 from lineage.repo import Repo
 from lineage.resolve import resolve_name
 from storage.unixfs_read import FileRef
@@ -67,7 +67,8 @@ def _hub_error(status: int, code: str, detail: str) -> ApiError:
 
 def find_revision(repo: Repo, repo_id: str, revision: str | None, caller: Caller) -> Revision:
     """The artifact a repo id and revision name: by commit or CID, else by Cairn's name rules."""
-    rows = _named_rows(repo, repo_id, caller)
+    claims = repo.index.name_claims(repo_id)
+    rows = _named_rows(repo, claims, caller)
     if not rows:
         raise _hub_error(404, "RepoNotFound", f"no Cairn artifact named {repo_id!r}")
     mutable = revision in (None, "", MUTABLE)
@@ -76,19 +77,19 @@ def find_revision(repo: Repo, repo_id: str, revision: str | None, caller: Caller
             commit = commit_of(row.cid)
             if revision in (commit, row.cid):
                 return Revision(row, commit, pinned=True)
-    claims = [c for c in repo.index.name_claims(repo_id) if str(c.target) in rows]
     try:
-        claim = resolve_name(repo, NameRef(repo_id, None if mutable else revision), claims)
+        seen = [c for c in claims if str(c.target) in rows]
+        claim = resolve_name(repo, NameRef(repo_id, None if mutable else revision), seen)
     except NotFound:
         raise _hub_error(404, "RevisionNotFound", f"{repo_id} has no version or commit {revision!r}") from None
     row = rows[str(claim.target)]
     return Revision(row, commit_of(row.cid), pinned=False)
 
 
-def _named_rows(repo: Repo, repo_id: str, caller: Caller) -> dict[str, ArtifactRow]:
-    """The artifacts here that some claim on ``repo_id`` points at and the caller may see."""
+def _named_rows(repo: Repo, claims: list[NameClaim], caller: Caller) -> dict[str, ArtifactRow]:
+    """The artifacts here that one of ``claims`` points at and the caller may see."""
     rows = {}
-    for claim in repo.index.name_claims(repo_id):
+    for claim in claims:
         row = repo.index.artifact(str(claim.target))
         if row is not None and (row.access == "public" or caller.can("read")):
             rows[row.cid] = row

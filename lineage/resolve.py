@@ -64,7 +64,8 @@ def open_target(store: BlockStore, cid: CID) -> Target:
 def resolve_anywhere(repo: Repo, store: BlockStore, ref: str, remotes: list[BlockStore]) -> CID:
     """Like ``resolve``, and the peer Cairn servers among ``remotes`` are asked for their claims
     on the name too. Each claim is a signed record fetched by CID and checked here, so a peer can
-    add claims but not forge or roll one back; name records learnt are kept in this home."""
+    add claims but not forge or roll one back; name records learnt are kept in this home (``store``
+    is the local store backed by the remotes, which keeps what it fetches: ``UnionStore``)."""
     name = parse_ref(ref)
     if isinstance(name, CID):
         return name
@@ -83,19 +84,12 @@ def _peer_claims(repo: Repo, store: BlockStore, peer: Any, ref: NameRef) -> list
         return []  # an unreachable or name-less peer: the other sources may still answer
     for cid in offered:
         try:
-            data = store.get(cid)
-            record = decode_record(cid, data)
+            record = decode_record(cid, store.get(cid))
             claim = NameClaim.from_record(record)
         except CairnError:
             continue  # unsigned, forged or malformed: not a claim
         if ref.matches(claim):
             claims.append(claim)
-            if record.type == "name":
-                _keep(repo, cid, data, claim)
+            if record.type == "name":  # ``store`` already kept the block; indexed, a lower seq
+                repo.index.add_name(claim)  # served later cannot roll the name back
     return claims
-
-
-def _keep(repo: Repo, cid: CID, data: bytes, claim: NameClaim) -> None:
-    """Store a name record learnt from a peer, so a lower seq served later cannot roll it back."""
-    repo.store.put(cid, data)
-    repo.index.add_name(claim)
