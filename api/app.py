@@ -1,8 +1,7 @@
-"""The application factory and the job worker that runs beside it."""
+"""The application factory: routers, error handlers, limits and the job worker beside them."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -11,50 +10,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 
-from api import artifacts, blocks, errors, gateway, hf, names, ops, web
-from api.deps import ServerConfig
-from api.limits import BodyLimit
 from cairn import __version__
-from lineage.jobs import DEFAULT_LEASE_SECONDS, Jobs
-from lineage.repo import Repo
-
-
-class JobWorker:
-    """Runs queued jobs one at a time on a background thread with its own Repo. Replicas on one
-    index share the queue: each job is taken by one of them, under a lease (lineage/jobs.py)."""
-
-    def __init__(self, config: ServerConfig, idle_seconds: float = 0.2) -> None:
-        self.config = config
-        self.idle = idle_seconds
-        self.lease = config.settings.seconds("job_lease_seconds", DEFAULT_LEASE_SECONDS) or DEFAULT_LEASE_SECONDS
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="cairn-jobs", daemon=True)
-
-    def start(self) -> None:
-        repo = Repo(self.config.settings)
-        try:
-            Jobs(repo.index).requeue_interrupted()
-        finally:
-            repo.close()
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        self.thread.join(timeout=30)
-
-    def _run(self) -> None:
-        repo = Repo(self.config.settings)
-        jobs = Jobs(repo.index, lease_seconds=self.lease)
-        try:
-            while not self.stop_event.is_set():
-                if jobs.run_one(repo) is None:
-                    self.stop_event.wait(self.idle)
-        finally:
-            repo.close()
+from cairn.api import artifacts, blocks, errors, gateway, hf, names, ops, web
+from cairn.api.deps import ServerConfig
+from cairn.api.jobs import JobWorker
+from cairn.api.limits import BodyLimit
 
 
 def create_app(config: ServerConfig, run_jobs: bool = True) -> FastAPI:
-    worker = JobWorker(config) if run_jobs else None
+    worker = JobWorker(config.settings) if run_jobs else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -10,19 +10,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Header, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
-from api.deps import Caller, ReaderDep, RepoDep, WriterDep, server_config
-from api.errors import ERROR_RESPONSES, ApiError
-from api.models import ArtifactDetail, ArtifactSummary, FileEntry, PublishResponse
-from api.ranges import etag_matches, parse_range
-from chunking.cid import CID
-from chunking.profiles import DEFAULT_PROFILE
-from lineage.index import ArtifactRow
-from lineage.pull import list_files
-from lineage.records import Manifest
-from lineage.repo import Repo
-from lineage.resolve import open_target, resolve
-from storage.staging import locked_folder
-from storage.unixfs_read import FileRef, iter_range, safe_name
+from cairn.api.deps import Caller, ReaderDep, RepoDep, WriterDep, server_config
+from cairn.api.errors import ERROR_RESPONSES, ApiError
+from cairn.api.models import ArtifactDetail, ArtifactSummary, FileEntry, PublishResponse
+from cairn.api.ranges import etag_matches, parse_range
+from cairn.chunking.cid import CID
+from cairn.chunking.profiles import DEFAULT_PROFILE
+from cairn.lineage.index.catalog import ArtifactRow
+from cairn.lineage.records.model import Manifest
+from cairn.lineage.repo import Repo
+from cairn.lineage.workflows.pull import list_files
+from cairn.lineage.workflows.resolve import open_target, resolve
+from cairn.storage.staging import locked_folder
+from cairn.storage.unixfs_read import FileRef, iter_range, safe_name
 
 router = APIRouter(prefix="/v1", tags=["artifacts"], responses=ERROR_RESPONSES)
 UPLOAD_PREFIX = "upload-"  # staging folders in $CAIRN_HOME/tmp
@@ -89,7 +89,7 @@ def show_artifact(ref: str, repo: RepoDep, caller: ReaderDep) -> ArtifactDetail:
 def manifest_json(ref: str, repo: RepoDep, caller: ReaderDep) -> dict[str, Any]:
     """The signed manifest record as DAG-JSON-style JSON (links as ``{"/": cid}``, bytes base64)."""
     m = _manifest_for(repo, ref, caller)
-    from lineage.records import decode_record
+    from cairn.lineage.records.model import decode_record
 
     body: dict[str, Any] = _dag_json(decode_record(m.cid, repo.store.get(m.cid)).body)
     return body
@@ -178,7 +178,7 @@ def publish_upload(
     derived_from: Annotated[list[str] | None, Form()] = None,
 ) -> PublishResponse:
     """Publish uploaded files (streamed to disk, never held in memory) as one artifact."""
-    from lineage.publish import PublishOptions, publish
+    from cairn.lineage.workflows.publish import PublishOptions, publish
 
     _check_size(request)
     # Locked while the upload is published: `cairn fsck` removes the folders of killed servers.

@@ -16,14 +16,14 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from api.deps import ReaderDep, RepoDep, WriterDep, server_config
-from api.errors import ERROR_RESPONSES, ApiError
-from api.models import BlockPutResponse, CarImportResponse, MissingRequest, MissingResponse
+from cairn.api.deps import ReaderDep, RepoDep, WriterDep, server_config
+from cairn.api.errors import ERROR_RESPONSES, ApiError
+from cairn.api.models import BlockPutResponse, CarImportResponse, MissingRequest, MissingResponse
+from cairn.chunking.car import MAX_SECTION
+from cairn.chunking.cid import CID
+from cairn.lineage.repo import Repo
+from cairn.lineage.workflows.carfile import export_car
 from cairn.settings import Settings
-from chunking.car import MAX_SECTION
-from chunking.cid import CID
-from lineage.carfile import export_car
-from lineage.repo import Repo
 
 T = TypeVar("T")
 
@@ -155,7 +155,7 @@ async def import_car_upload(request: Request, _: WriterDep) -> CarImportResponse
 
     A client that disconnects mid-upload leaves only the spool file, which is removed.
     """
-    from lineage.carfile import import_car_stream
+    from cairn.lineage.workflows.carfile import import_car_stream
 
     config = server_config(request)
     with tempfile.TemporaryFile(dir=_tmp_dir(config.settings)) as spool:

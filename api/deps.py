@@ -12,10 +12,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from api.errors import ApiError
+from cairn.api.errors import ApiError
+from cairn.lineage.index.tokens import allows, token_scope
+from cairn.lineage.repo import Repo
 from cairn.settings import Settings
-from lineage.repo import Repo
-from lineage.tokens import allows, token_scope
 
 _local = threading.local()
 

@@ -2,11 +2,11 @@
 
 What answers is chosen by content negotiation, as the trustless-gateway spec says: ``?format=``
 first, then ``Accept``. ``raw`` is the block itself (only for a bare CID); ``car`` is a CAR v1
-stream of the path's blocks and the ``dag-scope`` of its target (``storage.dagscope``), produced
+stream of the path's blocks and the ``dag-scope`` of its target (``cairn.storage.dagscope``), produced
 block by block; anything else (a browser) gets the UnixFS file with Range and ETag support, or a
 directory's ``index.html`` or listing. Paths are resolved inside the block store
-(``storage.unixfs_path``), never on a filesystem. Reads are public like REST v1; errors are the
-JSON body of ``api.errors``.
+(``cairn.storage.unixfs_path``), never on a filesystem. Reads are public like REST v1; errors are the
+JSON body of ``cairn.api.errors``.
 """
 
 from __future__ import annotations
@@ -22,22 +22,22 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from api.artifacts import file_response
-from api.blocks import CAR_TYPE, RAW_TYPE
-from api.deps import Caller, ReaderDep, RepoDep
-from api.errors import ERROR_RESPONSES, ApiError, ErrorBody
-from api.ranges import etag_matches, parse_range
 from cairn import __version__
+from cairn.api.artifacts import file_response
+from cairn.api.blocks import CAR_TYPE, RAW_TYPE
+from cairn.api.deps import Caller, ReaderDep, RepoDep
+from cairn.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from cairn.api.ranges import etag_matches, parse_range
+from cairn.chunking.car import encode_header, encode_section
+from cairn.chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
+from cairn.chunking.multibase import b32_decode
+from cairn.chunking.unixfs import NodeType
+from cairn.chunking.varint import decode_varint
 from cairn.errors import BadInput
-from chunking.car import encode_header, encode_section
-from chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
-from chunking.multibase import b32_decode
-from chunking.unixfs import NodeType
-from chunking.varint import decode_varint
-from lineage.repo import Repo
-from storage.dagscope import CarSelection, DagScope, EntityBytes, selected_blocks
-from storage.unixfs_path import Resolved, directory_entries, find_entry, resolve, split_path
-from storage.unixfs_read import file_size, iter_range, kind_of
+from cairn.lineage.repo import Repo
+from cairn.storage.dagscope import CarSelection, DagScope, EntityBytes, selected_blocks
+from cairn.storage.unixfs_path import Resolved, directory_entries, find_entry, resolve, split_path
+from cairn.storage.unixfs_read import file_size, iter_range, kind_of
 
 router = APIRouter(tags=["gateway"], responses=ERROR_RESPONSES)
 
@@ -383,7 +383,7 @@ def plain_response(gw: GatewayRequest, resolved: Resolved) -> Response:
 
 
 def unixfs_file(gw: GatewayRequest, resolved: Resolved, cid: CID, name: str) -> Response:
-    """A file via ``api.artifacts.file_response`` (Range, ETag, 304), typed by its name or first bytes."""
+    """A file via ``cairn.api.artifacts.file_response`` (Range, ETag, 304), typed by its name or first bytes."""
     size = file_size(gw.repo.store, cid)
     response = file_response(gw.repo, cid, size, gw.header("range"), gw.header("if-none-match"))
     response.headers.update(common_headers(gw, resolved))

@@ -31,17 +31,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.artifacts import file_response
-from api.deps import Caller, ReaderDep, RepoDep
-from api.errors import ApiError
-from api.gateway import head_only
+from cairn.api.artifacts import file_response
+from cairn.api.deps import Caller, ReaderDep, RepoDep
+from cairn.api.errors import ApiError
+from cairn.api.gateway import head_only
+from cairn.chunking.cid import CID
 from cairn.errors import NotFound
-from chunking.cid import CID
-from lineage.index import ArtifactRow
-from lineage.names import NameClaim, NameRef
-from lineage.repo import Repo
-from lineage.resolve import resolve_name
-from storage.unixfs_read import FileRef
+from cairn.lineage.index.catalog import ArtifactRow
+from cairn.lineage.records.names import NameClaim, NameRef
+from cairn.lineage.repo import Repo
+from cairn.lineage.workflows.resolve import resolve_name
+from cairn.storage.unixfs_read import FileRef
 
 router = APIRouter(tags=["huggingface"], include_in_schema=False)
 MUTABLE = "main"
@@ -97,8 +97,8 @@ def _named_rows(repo: Repo, claims: list[NameClaim], caller: Caller) -> dict[str
 
 
 def _files(repo: Repo, rev: Revision) -> list[FileRef]:
-    from lineage.listing import artifact_files
-    from lineage.resolve import open_target
+    from cairn.lineage.workflows.listing import artifact_files
+    from cairn.lineage.workflows.resolve import open_target
 
     listing = artifact_files(repo.store, open_target(repo.store, CID.parse(rev.row.cid)))
     return [FileRef(path, cid, size) for path, (cid, size) in sorted(listing.items())]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Caller, ReaderDep, RepoDep
-from api.errors import ERROR_RESPONSES, ApiError
-from api.models import NameClaimModel, NameClaimsResponse
-from lineage.names import NameClaim, NameRef, newest_first
-from lineage.repo import Repo
+from cairn.api.deps import Caller, ReaderDep, RepoDep
+from cairn.api.errors import ERROR_RESPONSES, ApiError
+from cairn.api.models import NameClaimModel, NameClaimsResponse
+from cairn.lineage.records.names import NameClaim, NameRef, newest_first
+from cairn.lineage.repo import Repo
 
 router = APIRouter(prefix="/v1", tags=["names"], responses=ERROR_RESPONSES)
 MAX_CLAIMS = 1000

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from api.deps import ReaderDep, RepoDep, WriterDep
-from api.errors import ERROR_RESPONSES, ApiError
-from api.models import Health, Job, PinEntry, PinRequest, SignerModel, VerifyResponse, Version
 from cairn import __version__
-from lineage.jobs import JobRow, Jobs
-from lineage.resolve import resolve
+from cairn.api.deps import ReaderDep, RepoDep, WriterDep
+from cairn.api.errors import ERROR_RESPONSES, ApiError
+from cairn.api.models import Health, Job, PinEntry, PinRequest, SignerModel, VerifyResponse, Version
+from cairn.lineage.index.jobs import JobRow, Jobs
+from cairn.lineage.workflows.resolve import resolve
 
 router = APIRouter(prefix="/v1", tags=["operations"], responses=ERROR_RESPONSES)
 Format = Literal["json", "tree", "dot", "prov-json", "openlineage", "in-toto"]
@@ -42,8 +42,8 @@ def lineage(
     format: Annotated[Format, Query()] = "json",
 ) -> Response:
     """Ancestors (``up``) or descendants (``down``) in any export format of `cairn lineage`."""
-    from lineage.exports import renderer
-    from lineage.graph import lineage as build
+    from cairn.lineage.interop import renderer
+    from cairn.lineage.workflows.graph import lineage as build
 
     graph = build(repo, resolve(repo, ref), direction, depth)
     text = renderer(format)(graph, repo)
@@ -54,10 +54,10 @@ def lineage(
 @router.get("/verify/{ref}", response_model=VerifyResponse)
 def verify(ref: str, repo: RepoDep, _: ReaderDep) -> VerifyResponse:
     """Re-hash every block, check every record, signature and ancestor."""
-    from lineage.anchor import AnchorChecker
-    from lineage.trust import trusted_dids
-    from lineage.verify import TrustPolicy
-    from lineage.verify import verify as do_verify
+    from cairn.lineage.anchoring.anchor import AnchorChecker
+    from cairn.lineage.records.trust import trusted_dids
+    from cairn.lineage.workflows.verify import TrustPolicy
+    from cairn.lineage.workflows.verify import verify as do_verify
 
     policy = TrustPolicy(trusted_dids(repo.home), False)
     report = do_verify(repo.store, resolve(repo, ref), policy, AnchorChecker(repo, False))
@@ -85,7 +85,7 @@ def _job(row: JobRow) -> Job:
 @router.post("/pins", response_model=Job, status_code=202)
 def create_pin(body: PinRequest, repo: RepoDep, _: WriterDep) -> Job:
     """Queue a pin job; poll ``/v1/jobs/{id}``. A restarted server resumes queued and running jobs."""
-    from lineage.pin import check_public
+    from cairn.lineage.workflows.pin import check_public
 
     cid = resolve(repo, body.cid)
     repo.store.get(cid)

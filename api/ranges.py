@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.errors import ApiError
+from cairn.api.errors import ApiError
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from importlib import resources
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.errors import ApiError
+from cairn.api.errors import ApiError
 
 router = APIRouter(include_in_schema=False)
 _ASSETS = {"app.js": "text/javascript", "app.css": "text/css", "index.html": "text/html"}

@@ -22,10 +22,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chunking.cid import CID  # noqa: E402
-from lineage.anchor import anchor, proof_for  # noqa: E402
-from lineage.chain import ChainKey  # noqa: E402
-from lineage.repo import Repo  # noqa: E402
+from cairn.chunking.cid import CID  # noqa: E402
+from cairn.lineage.anchoring.anchor import anchor, proof_for  # noqa: E402
+from cairn.lineage.repo import Repo  # noqa: E402
+from cairn.storage.chain import ChainKey  # noqa: E402
 from tests.lineage.anchor_fixtures import client, ledger, make_runs, web3_for  # noqa: E402
 from tests.services.anvil import Anvil, running_anvil  # noqa: E402
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.core import CAIRN, sh, synthetic_model  # noqa: E402
-from chunking.car import read_blocks, read_header  # noqa: E402
+from cairn.chunking.car import read_blocks, read_header  # noqa: E402
 from tests.api.server import running_server  # noqa: E402
 from tests.services.kubo import running_kubo  # noqa: E402
 

@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from storage.compression import BlockCompressor, decompress  # noqa: E402
+from cairn.storage.compression import BlockCompressor, decompress  # noqa: E402
 from tests.data import real_model_as  # noqa: E402
 
 BLOCK = 256 << 10

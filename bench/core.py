@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from tests.cli.helpers import peak_rss_mb  # noqa: E402
 from tests.data import csv_with_appended_rows, real_model_dir, write_safetensors  # noqa: E402
 
-CAIRN = [sys.executable, "-m", "cli.main"]
+CAIRN = [sys.executable, "-m", "cairn.cli.main"]
 
 
 def settle() -> None:

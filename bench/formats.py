@@ -26,11 +26,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chunking.cid import CID  # noqa: E402
-from chunking.gguf import parse_gguf  # noqa: E402
-from chunking.importer import import_file  # noqa: E402
-from chunking.profiles import get_profile  # noqa: E402
-from chunking.torchzip import stored_members  # noqa: E402
+from cairn.chunking.cid import CID  # noqa: E402
+from cairn.chunking.gguf import parse_gguf  # noqa: E402
+from cairn.chunking.importer import import_file  # noqa: E402
+from cairn.chunking.profiles import get_profile  # noqa: E402
+from cairn.chunking.torchzip import stored_members  # noqa: E402
 from tests.data import real_gguf_file, real_torch_checkpoint, torch_zip_members, write_torch_zip  # noqa: E402
 
 MB = 1e6

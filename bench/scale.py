@@ -120,10 +120,10 @@ def api_round(count: int, work: Path, env: dict[str, str], token: str, args: arg
 
 def lineage_round(index_url: str | None, home: Path, artifacts: int) -> dict[str, float]:
     """The walk measured in-process (best of 3), and the whole command once."""
-    from chunking.cid import CID, DAG_CBOR
-    from chunking.multihash import BLAKE3
-    from lineage.graph import lineage
-    from lineage.repo import Repo
+    from cairn.chunking.cid import CID, DAG_CBOR
+    from cairn.chunking.multihash import BLAKE3
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.graph import lineage
 
     os.environ.pop("CAIRN_INDEX_URL", None)
     if index_url:

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
+from cairn.chunking import dagcbor
+from cairn.chunking.cid import CID
+from cairn.chunking.varint import encode_varint
 from cairn.errors import CorruptInput, IntegrityError
-from chunking import dagcbor
-from chunking.cid import CID
-from chunking.varint import encode_varint
 
 MAX_HEADER = 64 * 1024
 MAX_SECTION = 2 * 1024 * 1024  # blocks are at most 1 MiB; allow headroom, refuse bombs

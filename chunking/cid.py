@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from cairn.errors import InvalidCID, UnsupportedFormat
-from chunking.multibase import b32_decode, b32_encode, b58_decode, b58_encode
-from chunking.multihash import (
+from cairn.chunking.multibase import b32_decode, b32_encode, b58_decode, b58_encode
+from cairn.chunking.multihash import (
     BLAKE3,
     DIGEST_SIZE,
     SHA2_256,
@@ -20,7 +19,8 @@ from chunking.multihash import (
     digest,
     encode_multihash,
 )
-from chunking.varint import decode_varint, encode_varint
+from cairn.chunking.varint import decode_varint, encode_varint
+from cairn.errors import InvalidCID, UnsupportedFormat
 
 RAW = 0x55
 DAG_PB = 0x70

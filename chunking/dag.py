@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chunking.cid import CID, DAG_PB
-from chunking.dagpb import PBLink, PBNode, encode_node
-from chunking.unixfs import NodeType, UnixFSData
+from cairn.chunking.cid import CID, DAG_PB
+from cairn.chunking.dagpb import PBLink, PBNode, encode_node
+from cairn.chunking.unixfs import NodeType, UnixFSData
 
 BlockSink = Callable[[CID, bytes | memoryview], object]
 

@@ -14,8 +14,8 @@ import math
 import struct
 from typing import Any
 
+from cairn.chunking.cid import CID
 from cairn.errors import CorruptInput
-from chunking.cid import CID
 
 MAX_DEPTH = 64
 

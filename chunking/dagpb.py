@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cairn.chunking import protobuf as pb
+from cairn.chunking.cid import CID
 from cairn.errors import CorruptInput
-from chunking import protobuf as pb
-from chunking.cid import CID
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import mmh3
 
+from cairn.chunking.cid import CID
+from cairn.chunking.dag import BlockSink, DagEntry, emit_pb
+from cairn.chunking.dagpb import PBLink, PBNode
+from cairn.chunking.unixfs import NodeType, UnixFSData
 from cairn.errors import BadInput, CorruptInput, UnsupportedFormat
-from chunking.cid import CID
-from chunking.dag import BlockSink, DagEntry, emit_pb
-from chunking.dagpb import PBLink, PBNode
-from chunking.unixfs import NodeType, UnixFSData
 
 FANOUT = 256
 MURMUR3_X64_64 = 0x22  # multicodec of the only HAMT hash UnixFS uses

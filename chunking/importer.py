@@ -13,15 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.dag import BalancedFileBuilder, BlockSink, DagEntry, emit_directory
+from cairn.chunking.gguf import parse_gguf
+from cairn.chunking.multihash import digest
+from cairn.chunking.parallel import cut_and_hash
+from cairn.chunking.profiles import Profile
+from cairn.chunking.safetensors import parse_header
+from cairn.chunking.torchzip import torch_zip_regions
 from cairn.errors import BadInput, UnsafePath
-from chunking.cid import CID, RAW
-from chunking.dag import BalancedFileBuilder, BlockSink, DagEntry, emit_directory
-from chunking.gguf import parse_gguf
-from chunking.multihash import digest
-from chunking.parallel import cut_and_hash
-from chunking.profiles import Profile
-from chunking.safetensors import parse_header
-from chunking.torchzip import torch_zip_regions
 
 ProgressCallback = Callable[[int], None]
 
@@ -222,7 +222,7 @@ def import_path_for_cid(path: Path, profile: Profile, sink: BlockSink, threads: 
 
 def _emit_dir(entries: list[tuple[str, DagEntry]], profile: Profile, sink: BlockSink) -> DagEntry:
     if profile.shard_rule(entries):
-        from chunking.hamt import emit_hamt_directory
+        from cairn.chunking.hamt import emit_hamt_directory
 
         return emit_hamt_directory(entries, profile.hash_code, sink)
     return emit_directory(entries, profile.hash_code, sink)

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import blake3
 
+from cairn.chunking.varint import decode_varint, encode_varint
 from cairn.errors import CorruptInput, UnsupportedFormat
-from chunking.varint import decode_varint, encode_varint
 
 SHA2_256 = 0x12
 BLAKE3 = 0x1E

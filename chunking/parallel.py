@@ -20,9 +20,9 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from chunking.chunkers import Chunker
-from chunking.cid import CID, RAW
-from chunking.multihash import digest
+from cairn.chunking.chunkers import Chunker
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.multihash import digest
 
 BATCH = 16  # leaves handed over at once: fewer queue operations, still a steady flow to the sink
 QUEUED_BATCHES = 8

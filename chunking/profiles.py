@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cairn.chunking.chunkers import CDCChunker, Chunker, FixedChunker
+from cairn.chunking.dag import DagEntry
+from cairn.chunking.multihash import BLAKE3, SHA2_256, hash_code
 from cairn.errors import BadInput
-from chunking.chunkers import CDCChunker, Chunker, FixedChunker
-from chunking.dag import DagEntry
-from chunking.multihash import BLAKE3, SHA2_256, hash_code
 
 KIB = 1024
 ShardRule = Callable[[list[tuple[str, DagEntry]]], bool]
@@ -42,8 +42,8 @@ def block_size_over(threshold: int) -> ShardRule:
     """
 
     def rule(entries: list[tuple[str, DagEntry]]) -> bool:
-        from chunking.dag import directory_node
-        from chunking.dagpb import encode_node
+        from cairn.chunking.dag import directory_node
+        from cairn.chunking.dagpb import encode_node
 
         return len(encode_node(directory_node(entries))) > threshold
 

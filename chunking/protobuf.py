@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cairn.chunking.varint import encode_varint
 from cairn.errors import CorruptInput
-from chunking.varint import encode_varint
 
 VARINT = 0
 LEN = 2

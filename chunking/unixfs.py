@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from cairn.chunking import protobuf as pb
 from cairn.errors import CorruptInput
-from chunking import protobuf as pb
 
 
 class NodeType(IntEnum):

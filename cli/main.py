@@ -11,7 +11,7 @@ INTERRUPTED = "cairn: error: interrupted; nothing half-written was made visible"
 def build_app() -> object:
     import typer
 
-    from cli.commands import (
+    from cairn.cli.commands import (
         anchor,
         car,
         catalog,
@@ -62,7 +62,7 @@ def run(argv: list[str] | None = None) -> int:
 
         print(f"cairn {__version__}")
         return 0
-    from cli.errors import report
+    from cairn.cli.errors import report
 
     app = build_app()
     try:

@@ -15,10 +15,10 @@ from functools import cached_property
 from pathlib import Path
 
 from cairn.errors import BadInput
+from cairn.lineage.index.catalog import Index
 from cairn.settings import Settings, load_settings
-from lineage.index import Index
-from storage.blockstore import HomeStore
-from storage.packstore import PackStore
+from cairn.storage.blockstore import HomeStore
+from cairn.storage.packstore import PackStore
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Repo:
         api = self.settings.get("ipfs_api")
         if not api:
             raise BadInput("CAIRN_BLOCKSTORE=ipfs keeps blocks in Kubo: set CAIRN_IPFS_API to its RPC URL")
-        from storage.ipfs_store import IpfsStore
+        from cairn.storage.ipfs_store import IpfsStore
 
         return IpfsStore(api)
 

@@ -41,10 +41,10 @@ cleanup() {
 trap cleanup EXIT
 
 export CAIRN_HOME="$work/home"
-token="$($py -m cli.main token new --scope write | tail -n 1)"
+token="$($py -m cairn.cli.main token new --scope write | tail -n 1)"
 port="$($py -c 'from tests.services.kubo import free_port; print(free_port())')"
 url="http://127.0.0.1:$port"
-$py -m cli.main serve --port "$port" >"$work/server.log" 2>&1 &
+$py -m cairn.cli.main serve --port "$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 $py - "$url" <<'EOF'
 import sys, time, httpx

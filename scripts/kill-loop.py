@@ -11,7 +11,7 @@ own kill moment, drawn uniformly from that operation's usual duration, and is se
 kill. After every round:
 
 - `cairn fsck` exits 0, and `cairn ls --json` lists what the index holds (the real commands,
-  through the CLI's entry point; the loop also runs ``lineage.maintenance.fsck`` itself);
+  through the CLI's entry point; the loop also runs ``cairn.lineage.workflows.maintenance.fsck`` itself);
 - no artifact is half-visible: every listed artifact verifies (each is verified in full the first
   time it is listed; fsck then re-hashes every block and walks every listed artifact each round);
 - nothing stored before is lost: every artifact completed in earlier rounds is still listed;
@@ -189,7 +189,7 @@ def fresh_folder(loop: Loop, kind: str) -> Path:
 
 
 def cairn_argv(*args: str | Path | int) -> list[str]:
-    return [sys.executable, "-m", "cli.main", *map(str, args)]
+    return [sys.executable, "-m", "cairn.cli.main", *map(str, args)]
 
 
 def run_cairn(loop: Loop, *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -207,10 +207,10 @@ def expect_ok(done: subprocess.CompletedProcess[str], what: str) -> str:
 
 def check_home(loop: Loop, with_cli: bool) -> None:
     """fsck is clean, every newly listed artifact verifies, every stored one is still listed."""
-    from chunking.cid import CID
-    from lineage.maintenance import fsck
-    from lineage.repo import Repo
-    from lineage.verify import verify
+    from cairn.chunking.cid import CID
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.maintenance import fsck
+    from cairn.lineage.workflows.verify import verify
 
     repo = Repo.open(loop.home)
     try:
@@ -354,8 +354,8 @@ class PinJob(CliJob):
         super().__init__(loop, ("pin", cid, "--to", "ipfs"))
 
     def rerun(self) -> None:
-        from chunking.cid import CID
-        from storage.kubo import KuboClient
+        from cairn.chunking.cid import CID
+        from cairn.storage.kubo import KuboClient
 
         expect_ok(self.run_again(), "pin re-run")
         pins = json.loads(expect_ok(run_cairn(self.loop, "pins", "--json"), "pins"))
@@ -419,7 +419,7 @@ def check_paid_once_on_chain(loop: Loop) -> None:
     in two of them: a batch sent before a kill was adopted, not paid for again."""
     from web3 import Web3
 
-    from lineage.index import ANCHORED_STATES
+    from cairn.lineage.index.catalog import ANCHORED_STATES
 
     assert loop.chain is not None
     w3 = Web3(Web3.HTTPProvider(loop.chain.rpc))
@@ -442,7 +442,7 @@ def check_paid_once_on_chain(loop: Loop) -> None:
 
 
 def _with_repo(loop: Loop, read: Callable[[Any], Any]) -> Any:
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
 
     repo = Repo.open(loop.home)
     try:
@@ -567,9 +567,9 @@ def _files(folder: Path) -> list[Path]:
 
 def _car_of(loop: Loop, folder: Path) -> tuple[bytes, str]:
     """Publish ``folder`` in a separate home and export it: a CAR of a whole artifact."""
-    from lineage.carfile import export_car
-    from lineage.publish import PublishOptions, publish
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.carfile import export_car
+    from cairn.lineage.workflows.publish import PublishOptions, publish
 
     repo = Repo.open(loop.work / "car-source")
     try:

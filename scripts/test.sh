@@ -28,6 +28,6 @@ fi
 export CAIRN_GATEWAY_CONFORMANCE_BIN
 
 .venv/bin/ruff check .
-.venv/bin/ruff format --check cairn chunking storage lineage cli
-.venv/bin/mypy
+.venv/bin/ruff format --check .
+bash scripts/typecheck.sh
 .venv/bin/pytest -q -p no:cacheprovider "$@"

@@ -40,10 +40,10 @@ from typing import Any, BinaryIO, TypeVar
 
 import httpx
 
+from cairn.chunking.cid import CID
 from cairn.errors import BadInput, IntegrityError, RemoteError, RemoteUnavailable
 from cairn.files import atomic_write
-from chunking.cid import CID
-from storage.limits import read_capped, read_head
+from cairn.storage.limits import read_capped, read_head
 
 JSON = dict[str, Any]
 T = TypeVar("T")

@@ -21,10 +21,10 @@ import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO, cast
 
+from cairn.chunking.car import read_blocks, read_header
+from cairn.chunking.cid import CID
 from cairn.errors import BadInput, BlockNotFound, CairnError, IntegrityError, RemoteError
-from chunking.car import read_blocks, read_header
-from chunking.cid import CID
-from storage.arweave import APP_NAME, ArweaveClient, BlockLocation, decode_block_map
+from cairn.storage.arweave import APP_NAME, ArweaveClient, BlockLocation, decode_block_map
 
 READ_AHEAD = 4 << 20
 MAX_MAPS = 10  # block maps read per root (newest first); each only adds candidates

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Protocol
 
-from chunking.cid import CID
+from cairn.chunking.cid import CID
 
 
 class BlockStore(Protocol):
@@ -49,7 +49,7 @@ class StoreWriter(BlockStore, Protocol):
 
 class HomeStore(BlockStore, Protocol):
     """The store a home reads and writes through: local packs (``PackStore``), or Kubo alone
-    (``storage.ipfs_store.IpfsStore``, for stateless API replicas)."""
+    (``cairn.storage.ipfs_store.IpfsStore``, for stateless API replicas)."""
 
     def size(self, cid: CID) -> int: ...
 

@@ -19,15 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cairn.chunking.cid import CID, DAG_PB, RAW
+from cairn.chunking.dagpb import decode_node
+from cairn.chunking.hamt import shard_links
+from cairn.chunking.unixfs import NodeType, UnixFSData
 from cairn.errors import BadInput, CorruptInput
-from chunking.cid import CID, DAG_PB, RAW
-from chunking.dagpb import decode_node
-from chunking.hamt import shard_links
-from chunking.unixfs import NodeType, UnixFSData
-from storage.blockstore import BlockStore
-from storage.dagwalk import links_of
-from storage.unixfs_path import Resolved
-from storage.unixfs_read import MAX_DEPTH
+from cairn.storage.blockstore import BlockStore
+from cairn.storage.dagwalk import links_of
+from cairn.storage.unixfs_path import Resolved
+from cairn.storage.unixfs_read import MAX_DEPTH
 
 Block = tuple[CID, bytes]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cairn.chunking import dagcbor
+from cairn.chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
+from cairn.chunking.dagpb import decode_node
 from cairn.errors import BlockNotFound, CairnError, UnsupportedFormat
-from chunking import dagcbor
-from chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
-from chunking.dagpb import decode_node
-from storage.blockstore import BlockStore
+from cairn.storage.blockstore import BlockStore
 
 
 def links_of(cid: CID, data: bytes) -> list[CID]:

@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from cairn.chunking.cid import CID, DAG_PB, RAW
+from cairn.chunking.unixfs import NodeType
 from cairn.errors import CorruptInput, IntegrityError, UnsupportedFormat
-from chunking.cid import CID, DAG_PB, RAW
-from chunking.unixfs import NodeType
-from storage.blockstore import BlockStore
-from storage.unixfs_read import MAX_DEPTH, node_of
+from cairn.storage.blockstore import BlockStore
+from cairn.storage.unixfs_read import MAX_DEPTH, node_of
 
 VERIFIERS = 2  # threads hashing blocks; BLAKE3 runs without the GIL
 BATCH = 8  # blocks one verifier takes at a time: fewer hand-offs per byte

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from chunking.cid import CID
-from storage.dagwalk import reachable
-from storage.packstore import PackStore, PackWriter
+from cairn.chunking.cid import CID
+from cairn.storage.dagwalk import reachable
+from cairn.storage.packstore import PackStore, PackWriter
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from types import TracebackType
 
+from cairn.chunking.car import CarWriter
+from cairn.chunking.cid import CID, DAG_CBOR
 from cairn.errors import BadInput, IntegrityError
-from chunking.car import CarWriter
-from chunking.cid import CID, DAG_CBOR
-from storage.kubo import KuboBlockStore, KuboClient
+from cairn.storage.kubo import KuboBlockStore, KuboClient
 
 BATCH_BYTES = 32 << 20
 

@@ -36,10 +36,10 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from cairn.chunking.cid import CID, CODEC_NAMES
+from cairn.chunking.multihash import HASH_CODES
 from cairn.errors import BlockNotFound, IntegrityError, RemoteError, RemoteUnavailable
-from chunking.cid import CID, CODEC_NAMES
-from chunking.multihash import HASH_CODES
-from storage.limits import MAX_REMOTE_BLOCK, iter_capped_lines, read_capped, read_head
+from cairn.storage.limits import MAX_REMOTE_BLOCK, iter_capped_lines, read_capped, read_head
 
 JSON = dict[str, Any]
 Params = list[tuple[str, str]]
@@ -407,7 +407,7 @@ class KuboClient:
         return DagImportResult(roots, int(stats["BlockCount"]), int(stats["BlockBytesCount"]))
 
     def dag_export(self, cid: CID, *, offline: bool = False) -> Iterator[bytes]:
-        """The CAR v1 of the DAG under ``cid``, streamed; read it through ``chunking.car``,
+        """The CAR v1 of the DAG under ``cid``, streamed; read it through ``cairn.chunking.car``,
         which checks every block (close the iterator early to drop the connection)."""
         return self._chunks("dag/export", [("arg", str(cid)), ("progress", "false"), ("offline", _flag(offline))])
 

@@ -28,11 +28,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
+from cairn.chunking.cid import CID
 from cairn.errors import BadInput, BlockNotFound, IntegrityError
-from chunking.cid import CID
-from storage.appender import BackgroundAppender
-from storage.compression import BlockCompressor, Codec, decompress
-from storage.sqlite import open_sqlite
+from cairn.storage.appender import BackgroundAppender
+from cairn.storage.compression import BlockCompressor, Codec, decompress
+from cairn.storage.sqlite import open_sqlite
 
 ENTRY_HEAD = struct.Struct("<BBI")
 PACK_SUFFIX = ".pack"

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
+from cairn.chunking.cid import CID
 from cairn.errors import BlockNotFound, IntegrityError, RemoteError, RemoteUnavailable
-from chunking.cid import CID
-from storage.compression import decompress
-from storage.limits import MAX_REMOTE_BLOCK, MAX_REMOTE_PAYLOAD, read_capped
+from cairn.storage.compression import decompress
+from cairn.storage.limits import MAX_REMOTE_BLOCK, MAX_REMOTE_PAYLOAD, read_capped
 
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 RAW_TYPE = "application/vnd.ipld.raw"
@@ -96,7 +96,7 @@ class PeerStore:
         raise RemoteError("a Cairn server does not list its blocks")
 
     def name_claims(self, ref: object) -> list[CID]:
-        """The records of the claims the server knows on a name (``lineage.names.NameRef``); the
+        """The records of the claims the server knows on a name (``cairn.lineage.records.names.NameRef``); the
         caller fetches and checks each one, so the server can point at claims but not forge them."""
         from urllib.parse import quote
 

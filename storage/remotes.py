@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cairn.errors import BadInput
 from cairn.settings import Settings
-from storage.blockstore import BlockStore
+from cairn.storage.blockstore import BlockStore
 
 
 def ipfs_api(settings: Settings) -> str:
@@ -32,7 +32,7 @@ def arweave_wallet_path(settings: Settings) -> Path:
 
 def arweave_timing(settings: Settings) -> tuple[float, float]:
     """(request timeout, seconds to keep retrying an unavailable gateway), both configurable."""
-    from storage.arweave import DEFAULT_RETRY_SECONDS, DEFAULT_TIMEOUT
+    from cairn.storage.arweave import DEFAULT_RETRY_SECONDS, DEFAULT_TIMEOUT
 
     return (settings.seconds("arweave_timeout", DEFAULT_TIMEOUT),
             settings.seconds("arweave_retry_seconds", DEFAULT_RETRY_SECONDS))  # fmt: skip
@@ -40,15 +40,15 @@ def arweave_timing(settings: Settings) -> tuple[float, float]:
 
 def open_remote(name: str, settings: Settings) -> BlockStore:
     if name == "ipfs":
-        from storage.kubo import KuboBlockStore
+        from cairn.storage.kubo import KuboBlockStore
 
         return KuboBlockStore.from_url(ipfs_api(settings))
     if name == "arweave":
-        from storage.arweave_store import ArweaveBlockStore
+        from cairn.storage.arweave_store import ArweaveBlockStore
 
         return ArweaveBlockStore.from_url(arweave_url(settings), *arweave_timing(settings))
     if name.startswith(("http://", "https://")):
-        from storage.peer import PeerStore
+        from cairn.storage.peer import PeerStore
 
         return PeerStore(name, settings.get("api_token"))
     raise BadInput(f"unknown remote {name!r} (use ipfs, arweave or the URL of a Cairn server)")

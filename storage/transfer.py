@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chunking.cid import CID, RAW
-from storage.blockstore import BlockStore, HomeStore
-from storage.dagwalk import links_of
+from cairn.chunking.cid import CID, RAW
+from cairn.storage.blockstore import BlockStore, HomeStore
+from cairn.storage.dagwalk import links_of
 
 
 @dataclass

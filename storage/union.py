@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cairn.chunking.cid import CID
 from cairn.errors import BlockNotFound, CairnError
-from chunking.cid import CID
-from storage.blockstore import BlockStore, HomeStore
+from cairn.storage.blockstore import BlockStore, HomeStore
 
 
 class UnionStore:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 
-from chunking.cid import CID
-from storage.blockstore import BlockStore
-from storage.unixfs_read import file_size, iter_range
+from cairn.chunking.cid import CID
+from cairn.storage.blockstore import BlockStore
+from cairn.storage.unixfs_read import file_size, iter_range
 
 
 class UnixFSFile(io.RawIOBase):

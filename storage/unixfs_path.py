@@ -14,14 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cairn.chunking import dagcbor
+from cairn.chunking.cid import CID, DAG_CBOR, DAG_PB
+from cairn.chunking.dagpb import PBNode
+from cairn.chunking.hamt import HASH_BYTES, shard_links, slot_path
+from cairn.chunking.unixfs import NodeType, UnixFSData
 from cairn.errors import BadInput, CorruptInput, NotFound
-from chunking import dagcbor
-from chunking.cid import CID, DAG_CBOR, DAG_PB
-from chunking.dagpb import PBNode
-from chunking.hamt import HASH_BYTES, shard_links, slot_path
-from chunking.unixfs import NodeType, UnixFSData
-from storage.blockstore import BlockStore
-from storage.unixfs_read import MAX_DEPTH, node_of, safe_name
+from cairn.storage.blockstore import BlockStore
+from cairn.storage.unixfs_read import MAX_DEPTH, node_of, safe_name
 
 MAX_SEGMENTS = 256  # bounds the work one request can ask for; real paths are a handful of names
 

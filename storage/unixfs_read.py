@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cairn.chunking.cid import CID, DAG_PB, RAW
+from cairn.chunking.dagpb import PBNode, decode_node
+from cairn.chunking.unixfs import NodeType, UnixFSData
 from cairn.errors import CorruptInput, UnsafePath, UnsupportedFormat
-from chunking.cid import CID, DAG_PB, RAW
-from chunking.dagpb import PBNode, decode_node
-from chunking.unixfs import NodeType, UnixFSData
-from storage.blockstore import BlockStore
+from cairn.storage.blockstore import BlockStore
 
 MAX_DEPTH = 64  # far deeper than any balanced tree of real files; bounds hostile DAGs
 # A directory may link to one subdirectory many times (identical folders deduplicate), so a listing
@@ -128,7 +128,7 @@ def _hamt_entries(
     A sub-shard reached twice is refused: its names would be listed twice, and a shard whose
     256 slots all lead to the one below it, eight levels deep, would list 256^8 times over.
     """
-    from chunking.hamt import shard_links
+    from cairn.chunking.hamt import shard_links
 
     if depth > MAX_DEPTH:
         raise CorruptInput("HAMT shard nested too deeply")

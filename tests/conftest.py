@@ -31,8 +31,8 @@ def index_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     if request.param == "sqlite":
         yield None
         return
-    from lineage.db import release
-    from lineage.index import Index
+    from cairn.lineage.index.catalog import Index
+    from cairn.lineage.index.db import release
 
     url = request.getfixturevalue("postgres").fresh_database()
     Index(url).migrate()

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, notice
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json, notice
 
 if TYPE_CHECKING:
-    from lineage.anchor import AnchorResult, ProofCheck, Settled
-    from lineage.verify import VerifyReport
+    from cairn.lineage.anchoring.anchor import AnchorResult, ProofCheck, Settled
+    from cairn.lineage.workflows.verify import VerifyReport
 
 app = typer.Typer(
     invoke_without_command=True,
@@ -45,9 +45,9 @@ def anchor(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from lineage.anchor import anchor as do_anchor
-    from lineage.anchor import configured_ledger
-    from lineage.repo import Repo
+    from cairn.lineage.anchoring.anchor import anchor as do_anchor
+    from cairn.lineage.anchoring.anchor import configured_ledger
+    from cairn.lineage.repo import Repo
 
     repo = Repo.open(home)
     result = do_anchor(repo, configured_ledger(repo.settings, to))
@@ -90,8 +90,8 @@ def deploy(json_out: JsonOption = False, home: HomeOption = None) -> None:
     Uses CAIRN_CHAIN_RPC and the key of CAIRN_CHAIN_KEY or CAIRN_CHAIN_KEY_FILE.
     Example: export CAIRN_CHAIN_CONTRACT=$(cairn anchor deploy)
     """
+    from cairn.lineage.anchoring.evm import deploy_contract
     from cairn.settings import load_settings
-    from lineage.anchor import deploy_contract
 
     deployment = deploy_contract(load_settings(home))
     if json_out:
@@ -117,9 +117,9 @@ def proof(
 
     Example: cairn anchor proof bafyr... -o model.proof.json
     """
-    from lineage.anchor import proof_for
-    from lineage.repo import Repo
-    from lineage.resolve import resolve
+    from cairn.lineage.anchoring.anchor import proof_for
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.resolve import resolve
 
     repo = Repo.open(home)
     found = proof_for(repo, resolve(repo, ref))
@@ -132,10 +132,10 @@ def proof(
 
 def verify_proof(ref: str, proof_file: Path, json_out: bool, home: Path | None) -> None:
     """`cairn verify CID --proof FILE`: only the anchor, from the file and an RPC; no content, no home."""
+    from cairn.lineage.anchoring.anchor import AnchorProof, check_proof
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.resolve import resolve
     from cairn.settings import load_settings
-    from lineage.anchor import AnchorProof, check_proof
-    from lineage.repo import Repo
-    from lineage.resolve import resolve
 
     cid = resolve(Repo.open(home), ref)  # a CID is taken as given, without opening the home
     check = check_proof(load_settings(home), AnchorProof.read(proof_file), cid)

@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cli.output import emit_json, human_bytes, notice, progress_bar
+from cairn.cli.output import emit_json, human_bytes, notice, progress_bar
 
 if TYPE_CHECKING:
-    from chunking.cid import CID
-    from lineage.arweave_pin import ArweavePinResult, ArweavePlan
-    from lineage.index import ArweaveTxRow
-    from lineage.repo import Repo
+    from cairn.chunking.cid import CID
+    from cairn.lineage.index.catalog import ArweaveTxRow
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.arweave_pin import ArweavePinResult, ArweavePlan
 
 
 def pin_to_arweave(repo: Repo, cid: CID, with_ancestors: bool, yes: bool, json_out: bool) -> None:
-    from lineage.arweave_pin import execute_arweave_pin, prepare_arweave_pin
+    from cairn.lineage.workflows.arweave_pin import execute_arweave_pin, prepare_arweave_pin
 
     with progress_bar("resuming", None, enabled=not json_out) as advance:
         plan = prepare_arweave_pin(repo, cid, with_ancestors, advance, notice)

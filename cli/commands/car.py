@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, notice
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json, notice
 
 app = typer.Typer(help="Move artifacts as CAR v1 files.", no_args_is_help=True)
 
@@ -25,9 +25,9 @@ def export(
     Example: cairn car export bafyr... -o model.car
     """
     from cairn.files import atomic_write
-    from lineage.carfile import export_car, name_roots
-    from lineage.repo import Repo
-    from lineage.resolve import resolve
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.carfile import export_car, name_roots
+    from cairn.lineage.workflows.resolve import resolve
 
     repo = Repo.open(home)
     cid = resolve(repo, ref)
@@ -43,8 +43,8 @@ def import_(
     home: HomeOption = None,
 ) -> None:
     """Import every block of a CAR file (each verified); its roots become visible when complete."""
-    from lineage.carfile import import_car
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.carfile import import_car
 
     result = import_car(Repo.open(home), path)
     if json_out:

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, human_bytes, print_table
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json, human_bytes, print_table
 
 
 def register(app: typer.Typer) -> None:
@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 
 def ls(json_out: JsonOption = False, home: HomeOption = None) -> None:
     """List the artifacts in this home, oldest first."""
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
 
     repo = Repo.open(home)
     rows = repo.index.artifacts() if repo.exists() else []
@@ -41,11 +41,11 @@ def show(
 
     Example: cairn show my-model@1.1 --from http://peer:8080
     """
-    from lineage.pull import list_files
-    from lineage.repo import Repo
-    from lineage.resolve import open_target, resolve_anywhere
-    from storage.remotes import open_remote
-    from storage.union import UnionStore
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.pull import list_files
+    from cairn.lineage.workflows.resolve import open_target, resolve_anywhere
+    from cairn.storage.remotes import open_remote
+    from cairn.storage.union import UnionStore
 
     repo = Repo.open(home)
     remotes = [open_remote(r, repo.settings) for r in from_ or []]

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from chunking.profiles import DEFAULT_PROFILE
-from cli.commands.anchor import anchors_json, print_anchors
-from cli.options import ForceOption, HomeOption, JsonOption
-from cli.output import emit_json, human_bytes, notice, progress_bar
+from cairn.chunking.profiles import DEFAULT_PROFILE
+from cairn.cli.commands.anchor import anchors_json, print_anchors
+from cairn.cli.options import ForceOption, HomeOption, JsonOption
+from cairn.cli.output import emit_json, human_bytes, notice, progress_bar
 
 if TYPE_CHECKING:
-    from chunking.cid import CID
-    from lineage.verify import VerifyReport
+    from cairn.chunking.cid import CID
+    from cairn.lineage.workflows.verify import VerifyReport
 
 ProfileOption = Annotated[
     str, typer.Option("--profile", help="native-v1 (default), native-v2, kubo or unixfs-v1-2025.", show_default=False)
@@ -37,10 +37,10 @@ def cid(
 
     Example: cairn cid ./model --profile kubo --hash sha2-256
     """
+    from cairn.chunking.dag import discard
+    from cairn.chunking.importer import import_path_for_cid
+    from cairn.chunking.profiles import get_profile
     from cairn.settings import load_settings
-    from chunking.dag import discard
-    from chunking.importer import import_path_for_cid
-    from chunking.profiles import get_profile
 
     result = import_path_for_cid(path, get_profile(profile, hash_name), discard, load_settings().threads)
     print(result.root.cid)
@@ -48,8 +48,8 @@ def cid(
 
 def _parent_cid(text: str) -> CID:
     """A ``--derived-from`` value as a CID; the error says which option was malformed."""
+    from cairn.chunking.cid import CID
     from cairn.errors import InvalidCID
-    from chunking.cid import CID
 
     try:
         return CID.parse(text)
@@ -87,10 +87,10 @@ def publish(
 
     Example: cairn publish ./my-model --name my-model --version 1.0 --license apache-2.0
     """
-    from lineage.publish import PublishOptions
-    from lineage.publish import publish as do_publish
-    from lineage.repo import Repo
-    from lineage.runs import read_run_file
+    from cairn.lineage.records.runs import read_run_file
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.publish import PublishOptions
+    from cairn.lineage.workflows.publish import publish as do_publish
 
     options = PublishOptions(
         name=name, version=version, kind=kind, license=license_, private=private, profile=profile,
@@ -138,11 +138,11 @@ def pull(
 
     Example: cairn pull bafyr... -o ./model --include '*.json'
     """
-    from lineage.pull import pull as do_pull
-    from lineage.repo import Repo
-    from lineage.resolve import resolve_anywhere
-    from storage.remotes import open_remote
-    from storage.union import UnionStore
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.pull import pull as do_pull
+    from cairn.lineage.workflows.resolve import resolve_anywhere
+    from cairn.storage.remotes import open_remote
+    from cairn.storage.union import UnionStore
 
     repo = Repo.open(home)
     remotes = [open_remote(r, repo.settings) for r in from_ or []]  # peer servers also resolve names
@@ -163,7 +163,7 @@ def pull(
 def _fetch_if_needed(repo: Any, cid: Any, remotes: list[str], with_ancestors: bool, advance: Any) -> None:
     """Try each ``--from`` remote in turn until the artifact is whole in the local store."""
     from cairn.errors import CairnError, RemoteError
-    from lineage.fetch import fetch_from, is_local
+    from cairn.lineage.workflows.fetch import fetch_from, is_local
 
     failures: list[str] = []
     for remote in remotes:
@@ -197,17 +197,17 @@ def verify(
     Reports each signer as trusted or not (`cairn trust list`). Exits 1 naming the first thing
     that failed. Example: cairn verify bafyr... --require-trusted
     """
-    from lineage.repo import Repo
-    from lineage.resolve import resolve
-    from lineage.trust import trusted_dids
-    from lineage.verify import TrustPolicy
-    from lineage.verify import verify as do_verify
+    from cairn.lineage.records.trust import trusted_dids
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.resolve import resolve
+    from cairn.lineage.workflows.verify import TrustPolicy
+    from cairn.lineage.workflows.verify import verify as do_verify
 
     if proof is not None:
-        from cli.commands.anchor import verify_proof
+        from cairn.cli.commands.anchor import verify_proof
 
         return verify_proof(ref, proof, json_out, home)
-    from lineage.anchor import AnchorChecker
+    from cairn.lineage.anchoring.anchor import AnchorChecker
 
     repo = Repo.open(home)
     target = resolve(repo, ref)

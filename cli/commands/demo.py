@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cli.options import HomeOption
-from cli.output import human_bytes
+from cairn.cli.options import HomeOption
+from cairn.cli.output import human_bytes
 
 
 def _write_model(folder: Path, seed: int, scale_layer: int | None = None) -> None:
@@ -40,10 +40,10 @@ def _write_dataset(folder: Path) -> None:
 
 def demo(home: HomeOption = None) -> None:
     """Publish, deduplicate, pull and verify a small model and dataset in this home."""
-    from lineage.publish import PublishOptions, publish
-    from lineage.pull import pull
-    from lineage.repo import Repo
-    from lineage.verify import verify
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.publish import PublishOptions, publish
+    from cairn.lineage.workflows.pull import pull
+    from cairn.lineage.workflows.verify import verify
 
     repo = Repo.open(home)
     print(f"Cairn home: {repo.home}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json
 
 
 def register(app: typer.Typer) -> None:
@@ -14,8 +14,8 @@ def register(app: typer.Typer) -> None:
 
 def doctor(json_out: JsonOption = False, home: HomeOption = None) -> None:
     """Check the configured services; exit 1 if one that is configured does not answer."""
+    from cairn.lineage.workflows.doctor import run_checks
     from cairn.settings import load_settings
-    from lineage.doctor import run_checks
 
     checks = run_checks(load_settings(home))
     if json_out:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.options import HomeOption
+from cairn.cli.options import HomeOption
 
 app = typer.Typer(help="The signing key that publishes under your did:key.", no_args_is_help=True)
 
@@ -17,8 +17,8 @@ def new(
     home: HomeOption = None,
 ) -> None:
     """Create a signing key (mode 0600) and print its did:key."""
+    from cairn.lineage.records.keys import create_key
     from cairn.settings import resolve_home
-    from lineage.keys import create_key
 
     print(create_key(resolve_home(home), overwrite=force).did)
 
@@ -27,8 +27,8 @@ def new(
 def show(home: HomeOption = None) -> None:
     """Print the did:key of this home's signing key."""
     from cairn.errors import NotFound
+    from cairn.lineage.records.keys import load_key
     from cairn.settings import resolve_home
-    from lineage.keys import load_key
 
     key = load_key(resolve_home(home))
     if key is None:

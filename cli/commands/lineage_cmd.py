@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.options import HomeOption
+from cairn.cli.options import HomeOption
 
 
 def register(app: typer.Typer) -> None:
@@ -28,10 +28,10 @@ def lineage(
     Example: cairn lineage my-dataset@1 --down --format json
     """
     from cairn.errors import BadInput
-    from lineage.exports import renderer
-    from lineage.graph import lineage as build
-    from lineage.repo import Repo
-    from lineage.resolve import resolve
+    from cairn.lineage.interop import renderer
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.graph import lineage as build
+    from cairn.lineage.workflows.resolve import resolve
 
     if up and down:
         raise BadInput("choose one of --up and --down")

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, human_bytes
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json, human_bytes
 
 
 def register(app: typer.Typer) -> None:
@@ -26,9 +26,9 @@ def fsck(
     home: HomeOption = None,
 ) -> None:
     """Re-hash every block and check every artifact against the index; exit 1 on any problem."""
-    from lineage.maintenance import fsck as do_fsck
-    from lineage.repo import Repo
-    from storage.remotes import open_remote
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.maintenance import fsck as do_fsck
+    from cairn.storage.remotes import open_remote
 
     repo = Repo.open(home)
     remotes = [open_remote(name, repo.settings) for name in from_ or []]
@@ -50,8 +50,8 @@ def fsck(
 
 def gc(json_out: JsonOption = False, home: HomeOption = None) -> None:
     """Remove blocks that no artifact or record references, and compact the packs."""
-    from lineage.maintenance import gc as do_gc
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.maintenance import gc as do_gc
 
     result = do_gc(Repo.open(home))
     if json_out:
@@ -68,7 +68,7 @@ def migrate(json_out: JsonOption = False, home: HomeOption = None) -> None:
     `cairn serve` does this at start too; run it by hand before starting replicas of a new version.
     Example: CAIRN_INDEX_URL=postgresql://cairn@db:5432/cairn cairn migrate
     """
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
 
     index = Repo.open(home).index
     before, after = index.migrate()

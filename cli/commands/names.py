@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, notice, print_table
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json, notice, print_table
 
 app = typer.Typer(help="Signed names: N@V pointing at an artifact, scoped to their publisher.", no_args_is_help=True)
 
@@ -29,11 +29,11 @@ def set_(
     Example: cairn name set my-model@stable bafyr...
     """
     from cairn.errors import BadInput
-    from lineage.keys import load_or_create_key
-    from lineage.names import NameRef, check_name
-    from lineage.publish import point_name
-    from lineage.repo import Repo
-    from lineage.resolve import resolve
+    from cairn.lineage.records.keys import load_or_create_key
+    from cairn.lineage.records.names import NameRef, check_name
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.publish import point_name
+    from cairn.lineage.workflows.resolve import resolve
 
     repo = Repo.open(home)
     name = NameRef.parse(ref)
@@ -62,9 +62,9 @@ def list_(
     Example: cairn name list my-model --json
     """
     from cairn.errors import CairnError
-    from lineage.names import NameRef, choose, newest_first
-    from lineage.repo import Repo
-    from lineage.trust import trusted_dids
+    from cairn.lineage.records.names import NameRef, choose, newest_first
+    from cairn.lineage.records.trust import trusted_dids
+    from cairn.lineage.repo import Repo
 
     repo = Repo.open(home)
     claims = newest_first(repo.index.name_claims(name))

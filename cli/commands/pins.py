@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, human_bytes, notice, progress_bar
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json, human_bytes, notice, progress_bar
 
 RemoteOption = Annotated[
     str,
@@ -37,14 +37,14 @@ def pin(
 
     Example: CAIRN_IPFS_API=http://127.0.0.1:5001 cairn pin my-model@1 --to ipfs
     """
-    from lineage.pin import pin as do_pin
-    from lineage.repo import Repo
-    from lineage.resolve import resolve
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.pin import pin as do_pin
+    from cairn.lineage.workflows.resolve import resolve
 
     repo = Repo.open(home)
     cid = resolve(repo, ref)
     if to == "arweave":
-        from cli.commands.arweave_pins import pin_to_arweave
+        from cairn.cli.commands.arweave_pins import pin_to_arweave
 
         return pin_to_arweave(repo, cid, with_ancestors, yes, json_out)
     with progress_bar("pinning", None, enabled=not json_out) as advance:
@@ -66,9 +66,9 @@ def unpin(
 ) -> None:
     """Remove the remote pins of an artifact (its blocks stay local). Arweave has no unpin."""
     from cairn.errors import BadInput
-    from lineage.pin import unpin_from_ipfs
-    from lineage.repo import Repo
-    from lineage.resolve import resolve
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.pin import unpin_from_ipfs
+    from cairn.lineage.workflows.resolve import resolve
 
     if from_ == "arweave":
         raise BadInput("Arweave is permanent: what was uploaded there can never be unpinned or deleted")
@@ -81,13 +81,13 @@ def unpin(
 
 def pins(json_out: JsonOption = False, home: HomeOption = None) -> None:
     """List recorded pins and their state (pinning = incomplete: run the pin again)."""
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
 
     repo = Repo.open(home)
     rows = repo.index.pins() if repo.exists() else []
     if any(row.remote == "arweave" for row in rows):  # Arweave: each transaction, pending or confirmed
-        from cli.commands.arweave_pins import print_transactions, transactions_json
-        from lineage.arweave_pin import refresh_arweave
+        from cairn.cli.commands.arweave_pins import print_transactions, transactions_json
+        from cairn.lineage.workflows.arweave_pin import refresh_arweave
 
         refresh_arweave(repo, notice)
     if json_out:

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json
 
 token_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
 
@@ -41,11 +41,11 @@ def serve(
     """
     import uvicorn
 
-    from api.app import create_app
-    from api.deps import ServerConfig
-    from api.http_timeouts import guarded_protocol
+    from cairn.api.app import create_app
+    from cairn.api.deps import ServerConfig
+    from cairn.api.http_timeouts import guarded_protocol
+    from cairn.lineage.repo import Repo
     from cairn.settings import load_settings
-    from lineage.repo import Repo
 
     config = ServerConfig(
         load_settings(home), public_reads=not private_reads, max_upload_bytes=max_upload, cors_origins=tuple(cors or ())
@@ -69,8 +69,8 @@ def token_new(
     home: HomeOption = None,
 ) -> None:
     """Create a token and print it once, alone on the last line."""
-    from lineage.repo import Repo
-    from lineage.tokens import new_token
+    from cairn.lineage.index.tokens import new_token
+    from cairn.lineage.repo import Repo
 
     token, info = new_token(Repo.open(home).index, scope)
     if json_out:
@@ -83,8 +83,8 @@ def token_new(
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[str, typer.Argument(metavar="ID")], home: HomeOption = None) -> None:
     """Revoke a token by its id."""
-    from lineage.repo import Repo
-    from lineage.tokens import revoke_token
+    from cairn.lineage.index.tokens import revoke_token
+    from cairn.lineage.repo import Repo
 
     revoke_token(Repo.open(home).index, token_id)
     print(f"revoked {token_id}")
@@ -95,8 +95,8 @@ def token_list(json_out: JsonOption = False, home: HomeOption = None) -> None:
     """List tokens (ids and scopes; secrets are not stored)."""
     from dataclasses import asdict
 
-    from lineage.repo import Repo
-    from lineage.tokens import list_tokens
+    from cairn.lineage.index.tokens import list_tokens
+    from cairn.lineage.repo import Repo
 
     tokens = list_tokens(Repo.open(home).index)
     if json_out:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, human_bytes, notice
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json, human_bytes, notice
 
 
 def register(app: typer.Typer) -> None:
@@ -27,11 +27,11 @@ def tensor(
     """Write one tensor as .npy. Example: cairn tensor my-model@1 model.safetensors lm_head.weight -o w.npy"""
     import numpy as np
 
-    from lineage.repo import Repo
-    from lineage.resolve import resolve
-    from lineage.tensors import find_tensor, load_tensor
-    from storage.remotes import open_remote
-    from storage.union import UnionStore
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.resolve import resolve
+    from cairn.lineage.workflows.tensors import find_tensor, load_tensor
+    from cairn.storage.remotes import open_remote
+    from cairn.storage.union import UnionStore
 
     repo = Repo.open(home)
     cid = resolve(repo, ref)

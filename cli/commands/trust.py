@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, notice
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json, notice
 
 app = typer.Typer(help="Publishers (did:key) whose signatures this home trusts.", no_args_is_help=True)
 
@@ -20,8 +20,8 @@ def add(did: DidArgument, home: HomeOption = None) -> None:
 
     Example: cairn trust add did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK
     """
+    from cairn.lineage.records.trust import add_trusted, check_did
     from cairn.settings import resolve_home
-    from lineage.trust import add_trusted, check_did
 
     added = add_trusted(resolve_home(home), did)
     notice(f"{'trusted' if added else 'already trusted'}: {check_did(did)}")
@@ -33,8 +33,8 @@ def remove(did: DidArgument, home: HomeOption = None) -> None:
 
     Example: cairn trust remove did:key:z6Mk...
     """
+    from cairn.lineage.records.trust import check_did, remove_trusted
     from cairn.settings import resolve_home
-    from lineage.trust import check_did, remove_trusted
 
     remove_trusted(resolve_home(home), did)
     notice(f"no longer trusted: {check_did(did)}")
@@ -46,8 +46,8 @@ def list_(json_out: JsonOption = False, home: HomeOption = None) -> None:
 
     Example: cairn trust list --json
     """
+    from cairn.lineage.records.trust import trust_entries
     from cairn.settings import resolve_home
-    from lineage.trust import trust_entries
 
     entries = trust_entries(resolve_home(home))
     if json_out:

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.options import HomeOption, JsonOption
-from cli.output import emit_json, notice
+from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.output import emit_json, notice
 
 if TYPE_CHECKING:
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
 
 app = typer.Typer(help="The Arweave wallet that pays for `cairn pin --to arweave`.", no_args_is_help=True)
 
@@ -44,7 +44,7 @@ def new(force: ForceReplace = False, home: HomeOption = None) -> None:
 
     Example: cairn wallet new   (then fund the address before `cairn pin CID --to arweave`)
     """
-    from storage.arweave import new_jwk, write_jwk
+    from cairn.storage.arweave import new_jwk, write_jwk
 
     path = _home_wallet(home)
     wallet = write_jwk(path, new_jwk(), overwrite=force)
@@ -63,7 +63,7 @@ def import_(
 
     Example: cairn wallet import ~/Downloads/arweave-keyfile.json
     """
-    from storage.arweave import read_jwk, write_jwk
+    from cairn.storage.arweave import read_jwk, write_jwk
 
     wallet = write_jwk(_home_wallet(home), read_jwk(file), overwrite=force)
     notice(f"imported the Arweave wallet into {_home_wallet(home)}")
@@ -77,9 +77,9 @@ def show(json_out: JsonOption = False, home: HomeOption = None) -> None:
 
     Example: CAIRN_ARWEAVE_URL=http://127.0.0.1:1984 cairn wallet show --json
     """
-    from lineage.arweave_pin import load_wallet
-    from lineage.repo import Repo
-    from storage.remotes import arweave_wallet_path
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.arweave_pin import load_wallet
+    from cairn.storage.remotes import arweave_wallet_path
 
     repo = Repo.open(home)
     wallet = load_wallet(repo)
@@ -95,7 +95,7 @@ def show(json_out: JsonOption = False, home: HomeOption = None) -> None:
 def _balance(repo: Repo, address: str) -> int | None:
     """The balance at the configured gateway, or ``None`` when none is set or it cannot answer."""
     from cairn.errors import CairnError
-    from lineage.arweave_pin import open_client
+    from cairn.lineage.workflows.arweave_pin import open_client
 
     if not repo.settings.get("arweave_url"):
         return None

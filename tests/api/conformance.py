@@ -22,10 +22,10 @@ from typing import BinaryIO
 
 import httpx
 
+from cairn.chunking.car import MAX_SECTION
+from cairn.chunking.cid import CID
+from cairn.chunking.varint import decode_varint
 from cairn.errors import BadInput
-from chunking.car import MAX_SECTION
-from chunking.cid import CID
-from chunking.varint import decode_varint
 
 
 @dataclass

@@ -32,7 +32,7 @@ class CairnServer:
         env = {**os.environ, **(self.env or {}), "CAIRN_HOME": str(self.home)}
         log = open(self.home.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115 - the process owns it
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "serve", "--port", str(self.port), *self.extra_args],
+            [sys.executable, "-m", "cairn.cli.main", "serve", "--port", str(self.port), *self.extra_args],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 30

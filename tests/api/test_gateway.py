@@ -19,17 +19,17 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from chunking.car import CarWriter, encode_header, read_blocks, read_header
-from chunking.cid import CID, DAG_PB, RAW
-from chunking.dag import BalancedFileBuilder, DagEntry, emit_directory
-from chunking.dagpb import decode_node
-from chunking.hamt import emit_hamt_directory
-from chunking.multihash import SHA2_256
-from chunking.unixfs import UnixFSData
-from cli.main import run
-from lineage.publish import PublishOptions, publish
-from lineage.repo import Repo
-from lineage.tokens import new_token
+from cairn.chunking.car import CarWriter, encode_header, read_blocks, read_header
+from cairn.chunking.cid import CID, DAG_PB, RAW
+from cairn.chunking.dag import BalancedFileBuilder, DagEntry, emit_directory
+from cairn.chunking.dagpb import decode_node
+from cairn.chunking.hamt import emit_hamt_directory
+from cairn.chunking.multihash import SHA2_256
+from cairn.chunking.unixfs import UnixFSData
+from cairn.cli.main import run
+from cairn.lineage.index.tokens import new_token
+from cairn.lineage.repo import Repo
+from cairn.lineage.workflows.publish import PublishOptions, publish
 from tests.api.server import CairnServer, running_server
 
 LEAF = 1000

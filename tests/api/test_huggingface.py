@@ -16,8 +16,8 @@ import pytest
 from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
-from api.hf import commit_of
-from lineage.sdk import Cairn
+from cairn.api.hf import commit_of
+from cairn.lineage.core import Cairn
 from tests.api.server import CairnServer, running_server
 from tests.data import real_dataset_dir, real_model_dir
 
@@ -40,7 +40,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[CairnServ
         cids = {v: str(cairn.publish(d, name=REPO, version=v).cid) for v, d in (("1", real_model_dir()), ("2", tuned))}
         cairn.publish(real_model_dir() / "config.json", name="secret", version="1", private=True)
         cairn.publish(real_dataset_dir(), name="vega", version="1", kind="dataset")
-    new_token = [sys.executable, "-m", "cli.main", "token", "new", "--scope", "read", "--home", str(root / "home")]
+    new_token = [
+        sys.executable,
+        "-m",
+        "cairn.cli.main",
+        "token",
+        "new",
+        "--scope",
+        "read",
+        "--home",
+        str(root / "home"),
+    ]
     token = subprocess.run(new_token, capture_output=True, text=True, check=True).stdout.split()[-1]
     with running_server(root / "home") as server:
         yield server, {**cids, "token": token}

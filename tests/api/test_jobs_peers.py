@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lineage.jobs import Jobs
-from lineage.repo import Repo
+from cairn.lineage.index.jobs import Jobs
+from cairn.lineage.repo import Repo
 from tests.api.server import CairnServer, fake_server, running_server
 from tests.cli.helpers import cairn
 from tests.data import small_model, write_safetensors
@@ -91,9 +91,9 @@ def test_a_lying_peer_is_caught(capsys, home: Path, tmp_path: Path, monkeypatch)
 def test_a_compressed_home_sends_its_blocks_compressed_to_a_peer(capsys, tmp_path: Path, monkeypatch) -> None:
     """A server that stores compressed blocks sends them as stored to a Cairn client that asks
     (fewer bytes on the wire); the client decompresses and verifies each, and pulls the same bytes."""
-    from chunking.cid import CID
-    from lineage.carfile import iter_artifact_blocks
-    from storage.peer import PeerStore
+    from cairn.chunking.cid import CID
+    from cairn.lineage.workflows.carfile import iter_artifact_blocks
+    from cairn.storage.peer import PeerStore
     from tests.data import real_model_as
 
     peer_home = tmp_path / "peer"

@@ -19,9 +19,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from lineage.db import release
-from lineage.index import Index
-from lineage.jobs import Jobs
+from cairn.lineage.index.catalog import Index
+from cairn.lineage.index.db import release
+from cairn.lineage.index.jobs import Jobs
 from tests.api.server import CairnServer
 from tests.cli.helpers import cairn
 from tests.data import random_bytes, small_model, write_safetensors

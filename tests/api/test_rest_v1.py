@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from chunking.car import CarWriter
-from chunking.cid import CID, RAW
-from chunking.multihash import BLAKE3
+from cairn.chunking.car import CarWriter
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.multihash import BLAKE3
 from tests.api.server import CairnServer, running_server
 from tests.cli.helpers import cairn
 from tests.data import random_bytes, small_model, write_safetensors

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lineage.sdk import Cairn
+from cairn.lineage.core import Cairn
 from tests.api.browser import chromium, chromium_path
 from tests.api.server import CairnServer, running_server
 from tests.data import real_dataset_dir, real_model_dir

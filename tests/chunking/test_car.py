@@ -6,10 +6,10 @@ import io
 
 import pytest
 
+from cairn.chunking.car import CARV2_PRAGMA, CarWriter, encode_section, read_blocks, read_header
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.multihash import BLAKE3
 from cairn.errors import CorruptInput, IntegrityError
-from chunking.car import CARV2_PRAGMA, CarWriter, encode_section, read_blocks, read_header
-from chunking.cid import CID, RAW
-from chunking.multihash import BLAKE3
 
 BLOCKS = [(CID.of(RAW, BLAKE3, bytes([i]) * (i + 1)), bytes([i]) * (i + 1)) for i in range(5)]
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cairn.chunking.chunkers import CDCChunker, FixedChunker, chunker_from_name
+from cairn.chunking.dag import discard
+from cairn.chunking.importer import import_file
+from cairn.chunking.profiles import get_profile
 from cairn.errors import BadInput
-from chunking.chunkers import CDCChunker, FixedChunker, chunker_from_name
-from chunking.dag import discard
-from chunking.importer import import_file
-from chunking.profiles import get_profile
 from tests.data import random_bytes, write_safetensors
 
 
@@ -58,9 +58,7 @@ def test_chunker_names() -> None:
 
 def _leaves(path: Path) -> set[bytes]:
     seen: set[bytes] = set()
-    import_file(
-        path, get_profile("native-v1"), lambda cid, data: seen.add(cid.raw) if cid.codec == 0x55 else None
-    )
+    import_file(path, get_profile("native-v1"), lambda cid, data: seen.add(cid.raw) if cid.codec == 0x55 else None)
     return seen
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cairn.chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
+from cairn.chunking.multihash import BLAKE3, SHA2_256
 from cairn.errors import BadInput, InvalidCID, UnsupportedFormat
-from chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
-from chunking.multihash import BLAKE3, SHA2_256
 
 EMPTY_RAW = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
+from cairn.chunking import dagcbor
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.multihash import SHA2_256
 from cairn.errors import CorruptInput
-from chunking import dagcbor
-from chunking.cid import CID, RAW
-from chunking.multihash import SHA2_256
 
 LINK = CID.of(RAW, SHA2_256, b"")
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cairn.chunking.gguf import parse_gguf
+from cairn.chunking.importer import file_regions, import_file, import_path_for_cid
+from cairn.chunking.profiles import get_profile
 from cairn.errors import CorruptInput, UnsupportedFormat
-from chunking.gguf import parse_gguf
-from chunking.importer import file_regions, import_file, import_path_for_cid
-from chunking.profiles import get_profile
 from tests.cli.helpers import cairn
 from tests.data import real_gguf_file
 from tests.data.gguf import ARRAY, F32, GGUF, STRING, UINT32, Tensor, f32_tensor, small_gguf, string

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from chunking.cid import CID, RAW
-from chunking.dag import DagEntry, directory_node, discard
-from chunking.dagpb import decode_node, encode_node
-from chunking.importer import import_path_for_cid
-from chunking.multihash import SHA2_256
-from chunking.profiles import get_profile
-from chunking.unixfs import NodeType, UnixFSData
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.dag import DagEntry, directory_node, discard
+from cairn.chunking.dagpb import decode_node, encode_node
+from cairn.chunking.importer import import_path_for_cid
+from cairn.chunking.multihash import SHA2_256
+from cairn.chunking.profiles import get_profile
+from cairn.chunking.unixfs import NodeType, UnixFSData
 from tests.services.kubo import KuboDaemon, KuboRepo
 
 pytestmark = pytest.mark.kubo

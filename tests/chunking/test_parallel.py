@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from chunking.cid import CID
-from chunking.importer import import_file
-from chunking.profiles import get_profile
+from cairn.chunking.cid import CID
+from cairn.chunking.importer import import_file
+from cairn.chunking.profiles import get_profile
 from tests.data import random_bytes, real_model_dir, small_model, write_safetensors
 
 

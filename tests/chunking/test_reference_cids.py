@@ -27,11 +27,11 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
-from chunking.cid import CID, DAG_PB, RAW
-from chunking.dagpb import decode_node
-from chunking.importer import import_path_for_cid
-from chunking.profiles import get_profile
-from chunking.unixfs import NodeType, UnixFSData
+from cairn.chunking.cid import CID, DAG_PB, RAW
+from cairn.chunking.dagpb import decode_node
+from cairn.chunking.importer import import_path_for_cid
+from cairn.chunking.profiles import get_profile
+from cairn.chunking.unixfs import NodeType, UnixFSData
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "tests" / "reference" / "unixfs_cid.mjs"

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cairn.chunking.safetensors import parse_header
 from cairn.errors import CorruptInput
-from chunking.safetensors import parse_header
 from tests.data import real_model_dir, write_safetensors
 
 
@@ -21,9 +21,7 @@ def _header_file(header: dict[str, object], data_len: int) -> bytes:
 
 
 def test_regions_cover_the_file_header_first_then_each_tensor(tmp_path: Path) -> None:
-    path = write_safetensors(
-        tmp_path / "m.safetensors", {"a": np.ones((4, 4), np.float32), "b": np.zeros(3, np.int64)}
-    )
+    path = write_safetensors(tmp_path / "m.safetensors", {"a": np.ones((4, 4), np.float32), "b": np.zeros(3, np.int64)})
     data = path.read_bytes()
     header = parse_header(data, len(data))
     regions = header.regions(len(data))

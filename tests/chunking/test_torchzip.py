@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cairn.chunking.importer import file_regions, import_path_for_cid
+from cairn.chunking.profiles import get_profile
+from cairn.chunking.torchzip import storage_dtypes, stored_members, torch_zip_regions
 from cairn.errors import CorruptInput
-from chunking.importer import file_regions, import_path_for_cid
-from chunking.profiles import get_profile
-from chunking.torchzip import storage_dtypes, stored_members, torch_zip_regions
 from tests.cli.helpers import cairn
 from tests.data import real_torch_checkpoint, torch_zip_members, write_torch_zip
 from tests.fuzz.harness import Accepted, exercise, fuzz_settings

@@ -12,12 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cairn.errors import BadInput, CorruptInput, InvalidCID, UnsupportedFormat
-from chunking import hamt
-from chunking.cid import CID, DAG_PB, RAW
-from chunking.dag import BlockSink, DagEntry, discard, emit_directory
-from chunking.dagpb import PBLink, PBNode, decode_node, encode_node
-from chunking.hamt import (
+from cairn.chunking import hamt
+from cairn.chunking.cid import CID, DAG_PB, RAW
+from cairn.chunking.dag import BlockSink, DagEntry, discard, emit_directory
+from cairn.chunking.dagpb import PBLink, PBNode, decode_node, encode_node
+from cairn.chunking.hamt import (
     MURMUR3_X64_64,
     emit_hamt_directory,
     encode_bitfield,
@@ -28,8 +27,9 @@ from chunking.hamt import (
     slot_label,
     slot_path,
 )
-from chunking.multihash import BLAKE3, SHA2_256
-from chunking.unixfs import NodeType, UnixFSData
+from cairn.chunking.multihash import BLAKE3, SHA2_256
+from cairn.chunking.unixfs import NodeType, UnixFSData
+from cairn.errors import BadInput, CorruptInput, InvalidCID, UnsupportedFormat
 
 EMPTY_DIR = bytes.fromhex("0a020801")  # PBNode{Data: UnixFS{Type: Directory}}
 

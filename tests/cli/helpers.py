@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cli.main import run
+from cairn.cli.main import run
 
 
 @dataclass
@@ -42,7 +42,7 @@ def cairn_process(*args: str | Path, home: Path, timeout: float = 600, env: dict
     """Run ``cairn ARGS`` as a user would; ``input`` is typed on its standard input (else none)."""
     env = {**os.environ, **(env or {}), "CAIRN_HOME": str(home)}
     proc = subprocess.run(
-        [sys.executable, "-m", "cli.main", *map(str, args)],
+        [sys.executable, "-m", "cairn.cli.main", *map(str, args)],
         env=env,
         capture_output=True,
         text=True,
@@ -61,8 +61,9 @@ def peak_rss_mb(*args: str | Path, env: dict[str, str] | None = None) -> float:
     """
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", *map(str, args)], env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    full_env = {**os.environ, **(env or {})}
+    command = [sys.executable, "-m", "cairn.cli.main", *map(str, args)]
+    proc = subprocess.Popen(command, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_kb = 0
     while proc.poll() is None:
         try:

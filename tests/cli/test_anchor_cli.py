@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage.anchor import PROOF_KEYS
+from cairn.lineage.anchoring.anchor import PROOF_KEYS
 from tests.cli.helpers import Result, cairn, cairn_process
 from tests.lineage.anchor_fixtures import Miner, logs_by_cast
 from tests.services.anvil import Anvil
@@ -231,7 +231,7 @@ def test_the_chain_key_never_appears_in_output_logs_or_the_home(
 def test_arweave_for_users_without_an_evm_account(
     capsys: Capsys, arlocal: Arlocal, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from storage.arweave import new_jwk, write_jwk
+    from cairn.storage.arweave import new_jwk, write_jwk
 
     wallet = tmp_path / "wallet.json"
     arlocal.mint(write_jwk(wallet, new_jwk()).address, 10**15)
@@ -248,7 +248,10 @@ def test_arweave_for_users_without_an_evm_account(
     proof = json.loads(proof_file.read_text())
     assert tuple(proof) == PROOF_KEYS
     assert (proof["chain_id"], proof["contract"], proof["tx"], proof["block"]) == (
-        "arweave", None, batch["tx"], batch["block"]
+        "arweave",
+        None,
+        batch["tx"],
+        batch["block"],
     )
     assert cairn(capsys, "verify", cids["model"], "--require-anchor").code == 0
     monkeypatch.setenv("CAIRN_HOME", str(tmp_path / "stranger"))

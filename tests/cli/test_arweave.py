@@ -22,10 +22,10 @@ import httpx
 import numpy as np
 import pytest
 
-from chunking.car import read_blocks, read_header
-from chunking.cid import CID
-from chunking.varint import encode_varint
-from storage.arweave import new_jwk, write_jwk
+from cairn.chunking.car import read_blocks, read_header
+from cairn.chunking.cid import CID
+from cairn.chunking.varint import encode_varint
+from cairn.storage.arweave import new_jwk, write_jwk
 from tests.cli.helpers import cairn, cairn_process
 from tests.data import random_bytes, small_model, write_safetensors
 from tests.services.arlocal import Arlocal
@@ -94,8 +94,8 @@ def _index_rows(home: Path, query: str) -> list[tuple[Any, ...]]:
 
 def _block_bytes(home: Path, cid: str) -> dict[bytes, int]:
     """Every block of an artifact in ``home``, with its length (through the store's own walk)."""
-    from lineage.carfile import iter_artifact_blocks
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
+    from cairn.lineage.workflows.carfile import iter_artifact_blocks
 
     repo = Repo.open(home)
     try:
@@ -245,7 +245,7 @@ def test_pins_shows_each_transaction_pending_then_confirmed(
 
 
 def _car_size(roots: list[str], blocks: dict[bytes, int]) -> int:
-    from chunking.car import encode_header
+    from cairn.chunking.car import encode_header
 
     sections = sum(len(encode_varint(len(raw) + n)) + len(raw) + n for raw, n in blocks.items())
     return len(encode_header([CID.parse(r) for r in roots])) + sections
@@ -461,9 +461,9 @@ def test_a_gateway_returning_wrong_bytes_is_caught_and_nothing_is_written(
 def test_a_gateway_that_serves_ranges_is_read_in_ranges(
     capsys: Capsys, ar_home: str, arlocal: Arlocal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import storage.arweave_store
+    import cairn.storage.arweave_store
 
-    monkeypatch.setattr(storage.arweave_store, "READ_AHEAD", 1 << 20)  # several windows for 6 MiB
+    monkeypatch.setattr(cairn.storage.arweave_store, "READ_AHEAD", 1 << 20)  # several windows for 6 MiB
     folder = tmp_path / "m"
     folder.mkdir()
     (folder / "a.bin").write_bytes(random_bytes(6 << 20, seed=41))
@@ -509,7 +509,7 @@ def _big_artifact(capsys: Capsys, tmp_path: Path, seed: int) -> dict[str, Any]:
 def _start_pin(home: Path, cid: str, env: dict[str, str]) -> subprocess.Popen[str]:
     full = {**os.environ, "CAIRN_HOME": str(home), **env}
     return subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "pin", cid, "--to", "arweave", "--yes", "--json"],
+        [sys.executable, "-m", "cairn.cli.main", "pin", cid, "--to", "arweave", "--yes", "--json"],
         env=full,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

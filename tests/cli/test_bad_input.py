@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from chunking.car import CarWriter
-from chunking.cid import CID, RAW
-from chunking.dag import DagEntry, emit_directory, emit_pb
-from chunking.dagpb import PBLink, PBNode
-from chunking.multihash import SHA2_256
-from chunking.unixfs import NodeType, UnixFSData
+from cairn.chunking.car import CarWriter
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.dag import DagEntry, emit_directory, emit_pb
+from cairn.chunking.dagpb import PBLink, PBNode
+from cairn.chunking.multihash import SHA2_256
+from cairn.chunking.unixfs import NodeType, UnixFSData
 from tests.cli.helpers import Result, cairn
 from tests.data import random_bytes, small_model, write_safetensors
 
@@ -204,7 +204,7 @@ def test_kill_9_during_publish_leaves_nothing_visible_and_a_rerun_completes(home
     for i in range(6):
         (folder / f"part{i}.bin").write_bytes(random_bytes(40 << 20, seed=i))
     env = {**os.environ, "CAIRN_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "publish", str(folder)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "cairn.cli.main", "publish", str(folder)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     packs = home / "blocks" / "packs"
     deadline = time.monotonic() + 60
@@ -226,7 +226,7 @@ def test_a_full_disk_is_one_clear_line_not_an_internal_error(capsys) -> None:
     """A full disk cannot be made safely on a shared machine; the report it leads to can be checked."""
     import errno
 
-    from cli.errors import report
+    from cairn.cli.errors import report
 
     code = report(OSError(errno.ENOSPC, "short write to pack file (10 of 20 bytes)"))
     err = capsys.readouterr().err

@@ -114,7 +114,7 @@ def test_kubo_killed_mid_pin_then_the_pin_completes_without_resending(home: Path
     total_blocks = cairn_process("verify", cid, "--json", home=home).json()["blocks_checked"]
     with running_kubo(tmp_path / "kubo") as daemon:
         env = {**os.environ, "CAIRN_HOME": str(home), "CAIRN_IPFS_API": daemon.api_url}
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "pin", cid, "--to", "ipfs"], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "cairn.cli.main", "pin", cid, "--to", "ipfs"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and _size(daemon.ipfs_path / "blocks") < (120 << 20):

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from chunking.cid import CID
-from lineage.keys import load_key
-from lineage.names import NameClaim, name_record
-from lineage.records import decode_record
-from lineage.repo import Repo
+from cairn.chunking.cid import CID
+from cairn.lineage.records.keys import load_key
+from cairn.lineage.records.model import decode_record
+from cairn.lineage.records.names import NameClaim, name_record
+from cairn.lineage.repo import Repo
 from tests.api.server import running_server
 from tests.cli.helpers import Result, cairn
 
@@ -149,8 +149,8 @@ def test_a_peer_cannot_forge_a_claim(capsys, tmp_path: Path) -> None:
 def _inject_forged_claim(home: Path, name: str, version: str, target: CID) -> None:
     """Sign a seq-99 record with the server's key, then change its target without re-signing and
     write that into the server's store and index, as a compromised server could."""
-    from chunking import dagcbor
-    from lineage.records import encode_record
+    from cairn.chunking import dagcbor
+    from cairn.lineage.records.model import encode_record
 
     key = load_key(home)
     assert key is not None

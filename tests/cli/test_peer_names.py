@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lineage.repo import Repo
-from lineage.sdk import Cairn
+from cairn.lineage.core import Cairn
+from cairn.lineage.repo import Repo
 from tests.api.server import running_server
 from tests.cli.helpers import cairn
 from tests.data import real_dataset_dir

@@ -36,7 +36,7 @@ def test_progress_bars_show_on_a_terminal_and_never_in_json(home: Path, tmp_path
     (tmp_path / "m" / "weights.bin").write_bytes(random_bytes(64 << 20, seed=5))
     env = {**os.environ, "CAIRN_HOME": str(home), "COLUMNS": "100"}
     primary, secondary = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "publish", str(tmp_path / "m")], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "cairn.cli.main", "publish", str(tmp_path / "m")], env=env,
                             stdin=secondary, stdout=subprocess.PIPE, stderr=secondary)  # fmt: skip
     os.close(secondary)
     seen = b""
@@ -62,7 +62,7 @@ def test_ctrl_c_during_publish_leaves_nothing_visible(home: Path, tmp_path: Path
     for i in range(4):
         (folder / f"part{i}.bin").write_bytes(random_bytes(48 << 20, seed=60 + i))
     env = {**os.environ, "CAIRN_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "publish", str(folder)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "cairn.cli.main", "publish", str(folder)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     packs = home / "blocks" / "packs"
     deadline = time.monotonic() + 60

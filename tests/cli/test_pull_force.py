@@ -75,7 +75,7 @@ def test_kill_9_during_a_forced_pull_leaves_the_old_or_the_new_folder(home: Path
     rng = random.Random(7)
     env = {**os.environ, "CAIRN_HOME": str(home)}
     for _ in range(8):
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "pull", cid, "-o", str(target), "--force"],
+        proc = subprocess.Popen([sys.executable, "-m", "cairn.cli.main", "pull", cid, "-o", str(target), "--force"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         time.sleep(rng.uniform(0.2, 1.2))
         proc.send_signal(signal.SIGKILL)

@@ -20,7 +20,7 @@ def _publish(capsys, folder: Path, seed: int) -> str:  # type: ignore[no-untyped
 def _flip_byte_of_block(home: Path, cid: str) -> None:
     import sqlite3
 
-    from chunking.cid import CID
+    from cairn.chunking.cid import CID
 
     with sqlite3.connect(home / "blocks" / "blocks.sqlite") as db:
         pack, offset = db.execute("SELECT pack, offset FROM blocks WHERE cid = ?", (CID.parse(cid).raw,)).fetchone()
@@ -74,10 +74,10 @@ def test_car_round_trip_into_a_fresh_home(capsys, home: Path, tmp_path: Path, mo
 def test_car_import_of_foreign_dag_cbor_keeps_it_as_a_root(capsys, home: Path, tmp_path: Path) -> None:
     import io
 
-    from chunking import dagcbor
-    from chunking.car import CarWriter
-    from chunking.cid import CID, DAG_CBOR, RAW
-    from chunking.multihash import SHA2_256
+    from cairn.chunking import dagcbor
+    from cairn.chunking.car import CarWriter
+    from cairn.chunking.cid import CID, DAG_CBOR, RAW
+    from cairn.chunking.multihash import SHA2_256
 
     leaf = CID.of(RAW, SHA2_256, b"payload")
     node = dagcbor.encode({"hello": "world", "link": leaf})
@@ -98,7 +98,7 @@ def test_fsck_repair_restores_corrupt_and_missing_blocks_from_ipfs(capsys, home:
                                                                    monkeypatch) -> None:  # fmt: skip
     import sqlite3
 
-    from chunking.cid import CID
+    from cairn.chunking.cid import CID
 
     monkeypatch.setenv("CAIRN_IPFS_API", kubo.api_url)
     cid = _publish(capsys, tmp_path / "m", 7)

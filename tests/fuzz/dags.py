@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chunking.car import CarWriter
-from chunking.cid import CID, RAW
-from chunking.dag import emit_pb
-from chunking.dagpb import PBLink, PBNode
-from chunking.hamt import FANOUT, MURMUR3_X64_64, encode_bitfield, slot_label
-from chunking.multihash import SHA2_256
-from chunking.unixfs import NodeType, UnixFSData
-from chunking.varint import encode_varint
+from cairn.chunking.car import CarWriter
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.dag import emit_pb
+from cairn.chunking.dagpb import PBLink, PBNode
+from cairn.chunking.hamt import FANOUT, MURMUR3_X64_64, encode_bitfield, slot_label
+from cairn.chunking.multihash import SHA2_256
+from cairn.chunking.unixfs import NodeType, UnixFSData
+from cairn.chunking.varint import encode_varint
 
 Blocks = list[tuple[CID, bytes]]
 

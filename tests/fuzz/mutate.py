@@ -12,7 +12,7 @@ import random
 import struct
 from collections.abc import Callable, Iterator
 
-from chunking.varint import encode_varint
+from cairn.chunking.varint import encode_varint
 
 BOUNDARY_BYTES = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1F, 0x9F, 0xBF, 0xD8, 0x2A, 0x0A, 0x12)
 HUGE = (1 << 60, (1 << 63) - 1, (1 << 64) - 1, 1 << 32, (1 << 31) - 1)

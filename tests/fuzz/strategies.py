@@ -9,15 +9,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from chunking import dagcbor
-from chunking.car import CarWriter, encode_header
-from chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
-from chunking.dagpb import PBLink, PBNode, encode_node
-from chunking.hamt import FANOUT, MURMUR3_X64_64, encode_bitfield, slot_label
-from chunking.multihash import BLAKE3, SHA2_256
-from chunking.safetensors import DTYPE_SIZES
-from chunking.unixfs import NodeType, UnixFSData
-from chunking.varint import encode_varint
+from cairn.chunking import dagcbor
+from cairn.chunking.car import CarWriter, encode_header
+from cairn.chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
+from cairn.chunking.dagpb import PBLink, PBNode, encode_node
+from cairn.chunking.hamt import FANOUT, MURMUR3_X64_64, encode_bitfield, slot_label
+from cairn.chunking.multihash import BLAKE3, SHA2_256
+from cairn.chunking.safetensors import DTYPE_SIZES
+from cairn.chunking.unixfs import NodeType, UnixFSData
+from cairn.chunking.varint import encode_varint
 
 # Names a hostile DAG or upload would use, next to ordinary ones.
 HOSTILE_NAMES = ("..", ".", "", "/", "../x", "a/../../b", "/etc/passwd", "a\\..\\b", "a\0b", "C:\\x", "~", "-rf")

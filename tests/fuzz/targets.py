@@ -7,15 +7,15 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cairn.chunking import dagcbor
+from cairn.chunking.car import CarHeader, CarWriter, read_blocks, read_header
+from cairn.chunking.cid import CID
+from cairn.chunking.dagpb import PBNode, decode_node
+from cairn.chunking.hamt import HamtLink, shard_links
+from cairn.chunking.safetensors import SafetensorsHeader, parse_header
+from cairn.chunking.unixfs import NodeType, UnixFSData
+from cairn.chunking.varint import decode_varint
 from cairn.errors import BlockNotFound
-from chunking import dagcbor
-from chunking.car import CarHeader, CarWriter, read_blocks, read_header
-from chunking.cid import CID
-from chunking.dagpb import PBNode, decode_node
-from chunking.hamt import HamtLink, shard_links
-from chunking.safetensors import SafetensorsHeader, parse_header
-from chunking.unixfs import NodeType, UnixFSData
-from chunking.varint import decode_varint
 
 
 class Buffer:

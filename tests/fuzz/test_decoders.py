@@ -14,15 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chunking import dagcbor
-from chunking.dag import BalancedFileBuilder, DagEntry, emit_directory
-from chunking.dagpb import PBNode, decode_node, encode_node
-from chunking.hamt import emit_hamt_directory, parse_link
-from chunking.multihash import BLAKE3
-from chunking.safetensors import SafetensorsHeader
-from chunking.unixfs import UnixFSData
-from storage.dagwalk import walk
-from storage.unixfs_read import iter_range
+from cairn.chunking import dagcbor
+from cairn.chunking.dag import BalancedFileBuilder, DagEntry, emit_directory
+from cairn.chunking.dagpb import PBNode, decode_node, encode_node
+from cairn.chunking.hamt import emit_hamt_directory, parse_link
+from cairn.chunking.multihash import BLAKE3
+from cairn.chunking.safetensors import SafetensorsHeader
+from cairn.chunking.unixfs import UnixFSData
+from cairn.storage.dagwalk import walk
+from cairn.storage.unixfs_read import iter_range
 from tests.fuzz import strategies as fs
 from tests.fuzz.harness import EXAMPLES, MUTANTS, TEST_TIMEOUT, exercise, fuzz_settings
 from tests.fuzz.mutate import mutants
@@ -109,7 +109,7 @@ def directory_dags(draw: st.DrawFn) -> tuple[MemoryStore, DagEntry]:
 
 
 def _file(draw: st.DrawFn, store: MemoryStore) -> DagEntry:
-    from chunking.cid import CID, RAW
+    from cairn.chunking.cid import CID, RAW
 
     leaves = draw(st.lists(st.binary(min_size=1, max_size=16), min_size=1, max_size=5))
     builder = BalancedFileBuilder(BLAKE3, draw(st.sampled_from((2, 3, 174))), store.put)
@@ -134,7 +134,7 @@ def _directory(draw: st.DrawFn, store: MemoryStore, depth: int) -> DagEntry:
 
 def _read_dag(store: MemoryStore, root: DagEntry) -> list[str]:
     """What pull and the file routes do with a DAG: list its files, read each, walk every block."""
-    from lineage.pull import list_files
+    from cairn.lineage.workflows.pull import list_files
 
     files, _ = list_files(store, root.cid)
     for ref in files:

@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from api.app import create_app
-from api.deps import ServerConfig
+from cairn.api.app import create_app
+from cairn.api.deps import ServerConfig
+from cairn.chunking import dagcbor
+from cairn.chunking.car import read_blocks, read_header
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.multihash import SHA2_256
+from cairn.chunking.safetensors import parse_header
 from cairn.errors import CorruptInput, IntegrityError
+from cairn.lineage.index.tokens import new_token
+from cairn.lineage.records.files_meta import file_rows
+from cairn.lineage.repo import Repo
 from cairn.settings import load_settings
-from chunking import dagcbor
-from chunking.car import read_blocks, read_header
-from chunking.cid import CID, RAW
-from chunking.multihash import SHA2_256
-from chunking.safetensors import parse_header
-from lineage.files_meta import file_rows
-from lineage.repo import Repo
-from lineage.tokens import new_token
-from storage.export import write_file
+from cairn.storage.export import write_file
 from tests.cli.helpers import Result, cairn
 from tests.fuzz import dags
 from tests.fuzz.asgi import AsgiClient, Reply
@@ -346,7 +346,7 @@ def test_a_killed_single_file_pull_leaves_nothing_for_good(capsys, home: Path, t
 
 
 def test_a_running_pulls_staging_folder_is_left_alone(tmp_path: Path) -> None:
-    from storage.staging import locked_folder, remove_leftovers
+    from cairn.storage.staging import locked_folder, remove_leftovers
 
     with locked_folder(tmp_path / ".out.cairn-pull-live"):
         dead = _abandoned_staging(tmp_path / ".out.cairn-pull-dead")
@@ -358,7 +358,7 @@ def test_fsck_removes_upload_staging_of_a_killed_server(capsys, home: Path, tmp_
     """Found by the kill loop: a server killed during POST /v1/artifacts left its staging folder
     (up to the whole upload) in $CAIRN_HOME/tmp for ever. Fix: the folder is locked while in use,
     and `cairn fsck` removes those whose lock is free (a leftover, not a problem: exit 0)."""
-    from storage.staging import locked_folder
+    from cairn.storage.staging import locked_folder
 
     (tmp_path / "a.txt").write_text("a")
     assert cairn(capsys, "publish", tmp_path / "a.txt").code == 0

@@ -20,15 +20,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.app import create_app
-from api.deps import ServerConfig
+from cairn.api.app import create_app
+from cairn.api.deps import ServerConfig
+from cairn.lineage.index.tokens import new_token, revoke_token
+from cairn.lineage.repo import Repo
+from cairn.lineage.workflows.carfile import export_car
+from cairn.lineage.workflows.maintenance import fsck
+from cairn.lineage.workflows.publish import PublishOptions, publish
+from cairn.lineage.workflows.verify import verify
 from cairn.settings import load_settings
-from lineage.carfile import export_car
-from lineage.maintenance import fsck
-from lineage.publish import PublishOptions, publish
-from lineage.repo import Repo
-from lineage.tokens import new_token, revoke_token
-from lineage.verify import verify
 from tests.api.server import running_server
 from tests.data import small_model, write_safetensors
 from tests.fuzz import uploads as up
@@ -149,7 +149,7 @@ def test_the_home_is_whole_after_the_upload_fuzz(server: Server) -> None:
         report = fsck(repo)
         assert report.ok, report.problems
         for row in repo.index.artifacts():
-            from chunking.cid import CID
+            from cairn.chunking.cid import CID
 
             assert verify(repo.store, CID.parse(row.cid)).ok, row.cid
     finally:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
-from chunking.multihash import SHA2_256
-from chunking.varint import encode_varint
+from cairn.chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
+from cairn.chunking.multihash import SHA2_256
+from cairn.chunking.varint import encode_varint
 from tests.fuzz import strategies as fs
 from tests.fuzz.mutate import mutate
 

@@ -14,19 +14,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.app import create_app
-from api.deps import ServerConfig
+from cairn.api.app import create_app
+from cairn.api.deps import ServerConfig
+from cairn.chunking import dagcbor
+from cairn.chunking.car import read_blocks, read_header
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.dagpb import PBLink, PBNode, decode_node, encode_node
+from cairn.chunking.multihash import SHA2_256
+from cairn.chunking.safetensors import parse_header
+from cairn.chunking.varint import encode_varint
 from cairn.errors import CairnError
+from cairn.lineage.index.tokens import new_token, revoke_token
+from cairn.lineage.repo import Repo
 from cairn.settings import load_settings
-from chunking import dagcbor
-from chunking.car import read_blocks, read_header
-from chunking.cid import CID, RAW
-from chunking.dagpb import PBLink, PBNode, decode_node, encode_node
-from chunking.multihash import SHA2_256
-from chunking.safetensors import parse_header
-from chunking.varint import encode_varint
-from lineage.repo import Repo
-from lineage.tokens import new_token, revoke_token
 from tests.api.server import running_server
 from tests.cli.helpers import Result, cairn
 from tests.fuzz import dags

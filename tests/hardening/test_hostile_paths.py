@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from chunking.cid import CID, RAW
-from chunking.dag import DagEntry, emit_directory
-from chunking.hamt import emit_hamt_directory
-from chunking.multihash import SHA2_256
-from chunking.unixfs import NodeType, UnixFSData
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.dag import DagEntry, emit_directory
+from cairn.chunking.hamt import emit_hamt_directory
+from cairn.chunking.multihash import SHA2_256
+from cairn.chunking.unixfs import NodeType, UnixFSData
 from tests.api.server import running_server
 from tests.cli.helpers import Result, cairn
 from tests.fuzz import dags
@@ -120,8 +120,8 @@ TRAVERSALS = ["sub/../secret.txt", "../secret.txt", "sub/%2e%2e/secret.txt", "su
 
 @pytest.fixture
 def client(home: Path) -> Iterator[AsgiClient]:
-    from api.app import create_app
-    from api.deps import ServerConfig
+    from cairn.api.app import create_app
+    from cairn.api.deps import ServerConfig
     from cairn.settings import load_settings
 
     app_client = AsgiClient(create_app(ServerConfig(load_settings(home)), run_jobs=False))
@@ -220,8 +220,8 @@ def test_an_in_folder_symlink_is_stored_as_the_file_it_names(capsys, home: Path,
 
 def test_hostile_names_are_refused_in_uploads_too(client: AsgiClient, home: Path) -> None:
     """POST /v1/artifacts: each part's filename is its path in the artifact; hostile ones are 400."""
-    from lineage.repo import Repo
-    from lineage.tokens import new_token
+    from cairn.lineage.index.tokens import new_token
+    from cairn.lineage.repo import Repo
 
     token, _ = new_token(Repo.open(home).index, "write")
     for name in ["..", "../x", "/etc/passwd", "a/../../b", "a\\b", "", "a//b", "x\0y"]:
@@ -242,8 +242,8 @@ def test_directory_names_in_a_plain_directory_are_checked_when_listed_over_rest(
     capsys, home: Path, tmp_path: Path, client: AsgiClient
 ) -> None:
     """GET /v1/artifacts/{ref} lists files: a manifest whose content holds ``..`` is a 400."""
-    from lineage.keys import load_or_create_key
-    from lineage.records import encode_record, sign
+    from cairn.lineage.records.keys import load_or_create_key
+    from cairn.lineage.records.model import encode_record, sign
 
     blocks: dags.Blocks = []
     content = emit_directory([("..", _leaf(blocks))], SHA2_256, _sink(blocks))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.limits import MAX_REMOTE_BLOCK
+from cairn.storage.limits import MAX_REMOTE_BLOCK
 from tests.api.server import fake_server
 from tests.cli.helpers import cairn
 from tests.services.kubo import KuboDaemon
@@ -54,8 +54,8 @@ def test_a_peer_sending_an_endless_block_is_cut_off(capsys, home: Path, tmp_path
 def test_a_peer_sending_an_endless_json_answer_is_cut_off() -> None:
     """Name claims, missing blocks and CAR receipts are JSON: each is read up to 16 MiB."""
     from cairn.errors import RemoteError
-    from lineage.names import NameRef
-    from storage.peer import MAX_ANSWER, PeerStore
+    from cairn.lineage.records.names import NameRef
+    from cairn.storage.peer import MAX_ANSWER, PeerStore
 
     with fake_server(b"[" * (1 << 20), {"Content-Type": "application/json"}, endless=True) as url:
         peer = PeerStore(url)
@@ -69,7 +69,7 @@ def test_an_arweave_gateway_sending_an_endless_answer_is_cut_off(status: int) ->
     """A gateway is a stranger: its JSON answers are read up to 64 MiB, its error bodies only
     for the first 64 KiB. The same calls against a real arlocal: tests/cli/test_arweave.py."""
     from cairn.errors import RemoteError
-    from storage.arweave import MAX_JSON_ANSWER, ArweaveClient
+    from cairn.storage.arweave import MAX_JSON_ANSWER, ArweaveClient
 
     flood = b'{"error": "no"}' + b" " * (1 << 20)
     with (
@@ -86,7 +86,7 @@ def test_a_kubo_rpc_sending_an_endless_line_is_cut_off(status: int) -> None:
     """Kubo answers in JSON lines; an RPC URL pointing somewhere hostile cannot make one line fill
     memory. The same calls against the real Kubo: tests/storage/test_kubo_client.py."""
     from cairn.errors import CairnError
-    from storage.kubo import MAX_LINE, KuboClient
+    from cairn.storage.kubo import MAX_LINE, KuboClient
 
     flood = b'{"Message": "no", "pad": "' + b"x" * (1 << 20)
     with fake_server(flood, {"Content-Type": "application/json"}, status, endless=True) as url, KuboClient(url) as kubo:

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from chunking.multibase import b58_encode
+from cairn.chunking.multibase import b58_encode
 from tests.api.server import running_server
 from tests.cli.helpers import Result, cairn_process
 

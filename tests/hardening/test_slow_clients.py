@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lineage.repo import Repo
-from lineage.tokens import new_token
+from cairn.lineage.index.tokens import new_token
+from cairn.lineage.repo import Repo
 from tests.api.server import CairnServer, running_server
 
 HEAD_TIMEOUT = 2

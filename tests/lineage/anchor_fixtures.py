@@ -1,6 +1,6 @@
 """Helpers the anchoring tests and the gas bench share: many signed records fast, a deployed
 contract, a ledger on the session's anvil, an independent look at the chain through web3.py and
-cast (not through ``lineage.chain``), and a miner for arlocal."""
+cast (not through ``cairn.storage.chain``), and a miner for arlocal."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from chunking.multihash import BLAKE3
-from lineage.anchor import EvmLedger
-from lineage.chain import ChainClient, ChainKey
-from lineage.keys import load_or_create_key
-from lineage.repo import Repo
-from lineage.runs import make_run_record
+from cairn.chunking.multihash import BLAKE3
+from cairn.lineage.anchoring.evm import EvmLedger
+from cairn.lineage.records.keys import load_or_create_key
+from cairn.lineage.records.runs import make_run_record
+from cairn.lineage.repo import Repo
+from cairn.storage.chain import ChainClient, ChainKey
 from tests.services.anvil import Anvil
 from tests.services.arlocal import Arlocal
 

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from cairn.chunking.cid import CID
+from cairn.chunking.merkle import MerkleTree, leaf_hash, verify
 from cairn.errors import BadInput, RemoteError, RemoteUnavailable
+from cairn.lineage.anchoring.anchor import AnchorChecker, AnchorProof, Ledger, Settled, anchor, check_proof, proof_for
+from cairn.lineage.anchoring.arweave import ArweaveLedger
+from cairn.lineage.repo import Repo
 from cairn.settings import load_settings
-from chunking.cid import CID
-from lineage.anchor import AnchorChecker, AnchorProof, Ledger, Settled, anchor, check_proof, proof_for
-from lineage.arweave_anchor import ArweaveLedger
-from lineage.chain import ChainClient, ChainKey, Placement, load_key
-from lineage.merkle import MerkleTree, leaf_hash, verify
-from lineage.repo import Repo
-from storage.arweave import ArweaveClient, ArweaveWallet, new_jwk, write_jwk
+from cairn.storage.arweave import ArweaveClient, ArweaveWallet, new_jwk, write_jwk
+from cairn.storage.chain import ChainClient, ChainKey, Placement, load_key
 from tests.lineage.anchor_fixtures import (
     ROOT,
     Miner,

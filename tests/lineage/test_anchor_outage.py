@@ -41,7 +41,7 @@ def env(chain: Anvil, home: Path, tmp_path: Path) -> dict[str, str]:
 
 
 def _start_anchor(home: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "cli.main", "anchor"], text=True, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "cairn.cli.main", "anchor"], text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env={**os.environ, **env, "CAIRN_HOME": str(home)})  # fmt: skip
 
 

@@ -26,7 +26,7 @@ from prov.model import (
     ProvUsage,
 )
 
-from chunking.cid import CID
+from cairn.chunking.cid import CID
 from tests.cli.helpers import cairn
 from tests.lineage.test_lineage_graph import Capsys, Graph, build_graph
 

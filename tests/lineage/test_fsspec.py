@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cairn.errors import NotFound
-from lineage.fsspec_fs import CairnFileSystem
-from lineage.sdk import Cairn
+from cairn.lineage.core import Cairn
+from cairn.lineage.interop.fsspec_fs import CairnFileSystem
 from tests.api.server import running_server
 from tests.cli.helpers import cairn
 from tests.data import csv_with_appended_rows, real_dataset_dir

@@ -13,9 +13,9 @@ import pytest
 from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
 
-from lineage.files_meta import read_files_meta
-from lineage.resolve import open_target
-from lineage.sdk import Cairn
+from cairn.lineage.core import Cairn
+from cairn.lineage.records.files_meta import read_files_meta
+from cairn.lineage.workflows.resolve import open_target
 from tests.cli.helpers import cairn
 from tests.data import real_model_dir
 

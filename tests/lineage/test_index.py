@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from lineage import schema
-from lineage.index import ArtifactRow, Index
-from lineage.jobs import HANDLERS, Jobs
-from lineage.repo import Repo
-from lineage.tokens import new_token, revoke_token, token_scope
+from cairn.lineage.index import schema
+from cairn.lineage.index.catalog import ArtifactRow, Index
+from cairn.lineage.index.jobs import Jobs
+from cairn.lineage.index.tokens import new_token, revoke_token, token_scope
+from cairn.lineage.repo import Repo
 from tests.cli.helpers import cairn
 from tests.data import small_model, write_safetensors
 from tests.services.postgres import PostgresCluster
@@ -110,21 +110,20 @@ def test_a_lease_that_runs_out_lets_another_worker_take_the_job_over(index: Inde
     assert (done := alive.get(job.id)) is not None and done.state == "done" and done.result == {"by": "alive"}
 
 
-def test_a_running_job_keeps_its_lease_while_its_worker_lives(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_running_job_keeps_its_lease_while_its_worker_lives(home: Path) -> None:
     started = threading.Event()
 
     lease = 1.5  # long enough that a loaded CI machine delays no beat past it (one beat per 0.5 s)
 
-    def slow(_repo: Repo, args: dict[str, Any]) -> dict[str, Any]:
+    def slow(_kind: str, args: dict[str, Any]) -> dict[str, Any]:
         started.set()
         time.sleep(3 * lease)  # three leases long
         return {"slept": args["cid"]}
 
-    monkeypatch.setitem(HANDLERS, "slow", slow)
     repo = Repo.open(home)
     runner, rival = Jobs(repo.index, owner="runner", lease_seconds=lease), Jobs(repo.index, owner="rival")
     job = runner.submit("slow", {"cid": "c"})
-    thread = threading.Thread(target=runner.run_one, args=(repo,))
+    thread = threading.Thread(target=runner.run_one, args=(slow,))
     thread.start()
     started.wait(10)
     stolen = []

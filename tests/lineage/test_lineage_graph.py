@@ -321,8 +321,8 @@ SCALE = 10_000
 
 
 def _synthetic_cids(count: int) -> list[str]:
-    from chunking.cid import CID, DAG_CBOR
-    from chunking.multihash import BLAKE3
+    from cairn.chunking.cid import CID, DAG_CBOR
+    from cairn.chunking.multihash import BLAKE3
 
     return [str(CID.of(DAG_CBOR, BLAKE3, i.to_bytes(4, "big"))) for i in range(count)]
 
@@ -330,7 +330,7 @@ def _synthetic_cids(count: int) -> list[str]:
 def _index_only_home(home: Path, edges: list[tuple[str, str, str]]) -> Any:
     """A home whose index holds ``edges`` (child, parent, relation) and whose store holds no
     records, so every node but the shape is "missing": what is measured is the edge walk."""
-    from lineage.repo import Repo
+    from cairn.lineage.repo import Repo
 
     repo = Repo.open(home)
     repo.index.add_edges(edges)
@@ -341,9 +341,9 @@ def _index_only_home(home: Path, edges: list[tuple[str, str, str]]) -> Any:
 def test_down_over_ten_thousand_indexed_artifacts(home: Path, shape: str) -> None:
     import time
 
-    from chunking.cid import CID
-    from lineage.exports import render_tree
-    from lineage.graph import lineage
+    from cairn.chunking.cid import CID
+    from cairn.lineage.interop import render_tree
+    from cairn.lineage.workflows.graph import lineage
 
     cids = _synthetic_cids(SCALE)
     parents = [(i - 1) // 4 if shape == "fan-out" else i - 1 for i in range(SCALE)]

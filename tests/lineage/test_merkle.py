@@ -1,4 +1,4 @@
-"""lineage/merkle.py builds the very tree OpenZeppelin's StandardMerkleTree builds for `bytes`
+"""chunking/merkle.py builds the very tree OpenZeppelin's StandardMerkleTree builds for `bytes`
 leaves: same leaf hashes, same root, same proofs, and its verify accepts ours (node runs the real
 JS library from npm)."""
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lineage.merkle import MerkleTree, abi_encode_bytes, keccak256, leaf_hash, process_proof, verify
+from cairn.chunking.merkle import MerkleTree, abi_encode_bytes, keccak256, leaf_hash, process_proof, verify
 from tests.services.anvil import node_modules
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cairn.chunking import dagcbor
+from cairn.chunking.cid import CID, DAG_CBOR
 from cairn.errors import BadInput, CorruptInput, IntegrityError
-from chunking import dagcbor
-from chunking.cid import CID, DAG_CBOR
-from lineage.keys import SigningKey
-from lineage.names import AmbiguousName, NameClaim, NameRef, check_name, choose, name_record
-from lineage.records import decode_record, encode_record, sign
-from lineage.repo import Repo
+from cairn.lineage.records.keys import SigningKey
+from cairn.lineage.records.model import decode_record, encode_record, sign
+from cairn.lineage.records.names import AmbiguousName, NameClaim, NameRef, check_name, choose, name_record
+from cairn.lineage.repo import Repo
 
 SHA256 = 0x12
 A, B = CID.of(0x55, SHA256, b"build a"), CID.of(0x55, SHA256, b"build b")

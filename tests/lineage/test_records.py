@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from cairn.chunking import dagcbor
+from cairn.chunking.multihash import BLAKE3, SHA2_256
 from cairn.errors import IntegrityError, UnsupportedFormat
-from chunking import dagcbor
-from chunking.multihash import BLAKE3, SHA2_256
-from lineage.keys import create_key, did_from_public, load_key, public_from_did
-from lineage.records import decode_record, encode_record, finite, sign
+from cairn.lineage.records.keys import create_key, did_from_public, load_key, public_from_did
+from cairn.lineage.records.model import decode_record, encode_record, finite, sign
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_key_file_is_0600_and_reloads_to_the_same_did(tmp_path: Path) -> None:
 def test_first_publishes_racing_on_a_fresh_home_end_with_one_key(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from lineage.keys import load_or_create_key
+    from cairn.lineage.records.keys import load_or_create_key
 
     with ThreadPoolExecutor(8) as pool:  # an API server's threads taking their first uploads at once
         results = list(pool.map(lambda _: load_or_create_key(tmp_path), range(16)))
@@ -64,7 +64,7 @@ def test_a_flipped_signature_bit_fails(key) -> None:  # type: ignore[no-untyped-
 def test_non_canonical_bytes_are_an_integrity_error(key) -> None:  # type: ignore[no-untyped-def]
     _, data = encode_record(sign(_body(), key), BLAKE3)
     reordered = data.replace(b"\x65cairn\x01", b"\x65cairn\x18\x01")  # the same value, non-minimal
-    from chunking.cid import CID, DAG_CBOR
+    from cairn.chunking.cid import CID, DAG_CBOR
 
     with pytest.raises(IntegrityError):
         decode_record(CID.of(DAG_CBOR, BLAKE3, reordered), reordered)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from chunking import dagcbor
-from chunking.car import CarWriter
-from chunking.cid import CID
-from chunking.multihash import BLAKE3
-from lineage.keys import create_key, load_key
-from lineage.records import encode_record, sign
-from lineage.repo import Repo
+from cairn.chunking import dagcbor
+from cairn.chunking.car import CarWriter
+from cairn.chunking.cid import CID
+from cairn.chunking.multihash import BLAKE3
+from cairn.lineage.records.keys import create_key, load_key
+from cairn.lineage.records.model import encode_record, sign
+from cairn.lineage.repo import Repo
 from tests.cli.helpers import Result, cairn
 from tests.lineage.test_lineage_graph import Capsys, Graph, build_graph
 

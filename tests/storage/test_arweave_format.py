@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.multihash import BLAKE3
 from cairn.errors import BadInput, RemoteError
-from chunking.cid import CID, RAW
-from chunking.multihash import BLAKE3
-from storage.arweave import (
+from cairn.storage.arweave import (
     MAX_CHUNK,
     MIN_CHUNK,
     BlockLocation,

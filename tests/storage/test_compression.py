@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.multihash import BLAKE3
 from cairn.errors import IntegrityError
-from chunking.cid import CID, RAW
-from chunking.multihash import BLAKE3
-from storage.compression import MAX_BLOCK, BlockCompressor, Codec, decompress
-from storage.packstore import PackStore
+from cairn.storage.compression import MAX_BLOCK, BlockCompressor, Codec, decompress
+from cairn.storage.packstore import PackStore
 from tests.cli.helpers import cairn
 from tests.data import random_bytes, real_model_as
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from cairn.chunking.car import CarWriter, read_blocks, read_header
+from cairn.chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
+from cairn.chunking.dag import BalancedFileBuilder, BlockSink, DagEntry, directory_node, discard
+from cairn.chunking.dagpb import encode_node
+from cairn.chunking.multihash import BLAKE3, SHA2_256
 from cairn.errors import BlockNotFound, IntegrityError, RemoteError, RemoteUnavailable
-from chunking.car import CarWriter, read_blocks, read_header
-from chunking.cid import CID, DAG_CBOR, DAG_PB, RAW
-from chunking.dag import BalancedFileBuilder, BlockSink, DagEntry, directory_node, discard
-from chunking.dagpb import encode_node
-from chunking.multihash import BLAKE3, SHA2_256
-from storage.dagwalk import walk
-from storage.kubo import KuboBlockStore, KuboClient
+from cairn.storage.dagwalk import walk
+from cairn.storage.kubo import KuboBlockStore, KuboClient
 from tests.services.kubo import KuboDaemon, running_kubo
 
 pytestmark = pytest.mark.kubo

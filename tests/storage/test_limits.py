@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cairn.errors import IntegrityError
-from storage.limits import iter_capped_lines, read_capped, read_head
+from cairn.storage.limits import iter_capped_lines, read_capped, read_head
 
 LINES = b'{"a":1}\n{"b":2}\n\n{"c":3}'
 

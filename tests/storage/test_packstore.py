@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.dag import DagEntry, emit_directory
+from cairn.chunking.multihash import BLAKE3
 from cairn.errors import BlockNotFound, IntegrityError
-from chunking.cid import CID, RAW
-from chunking.dag import DagEntry, emit_directory
-from chunking.multihash import BLAKE3
-from storage.gc import collect_garbage
-from storage.packstore import PackStore, scan_pack
+from cairn.storage.gc import collect_garbage
+from cairn.storage.packstore import PackStore, scan_pack
 from tests.data import random_bytes
 
 

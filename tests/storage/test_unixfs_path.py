@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from cairn.chunking import dagcbor
+from cairn.chunking.cid import CID, DAG_CBOR, RAW
+from cairn.chunking.dag import BalancedFileBuilder, DagEntry, emit_directory
+from cairn.chunking.hamt import emit_hamt_directory
+from cairn.chunking.multihash import SHA2_256
 from cairn.errors import BadInput, BlockNotFound, NotFound, UnsafePath
-from chunking import dagcbor
-from chunking.cid import CID, DAG_CBOR, RAW
-from chunking.dag import BalancedFileBuilder, DagEntry, emit_directory
-from chunking.hamt import emit_hamt_directory
-from chunking.multihash import SHA2_256
-from storage.dagscope import CarSelection, DagScope, EntityBytes, selected_blocks
-from storage.packstore import PackStore
-from storage.unixfs_path import directory_entries, find_entry, resolve, split_path
+from cairn.storage.dagscope import CarSelection, DagScope, EntityBytes, selected_blocks
+from cairn.storage.packstore import PackStore
+from cairn.storage.unixfs_path import directory_entries, find_entry, resolve, split_path
 
 
 @pytest.fixture

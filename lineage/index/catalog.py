@@ -1,0 +1,494 @@
+"""The index: which artifacts and records this home holds, and the lineage edges between them.
+
+It is a cache of facts the records already prove (``fsck --reindex`` rebuilds it from them);
+it holds no block bytes. An artifact appears here only after every block it needs is durable,
+which is what makes a publish invisible until complete.
+
+One implementation (SQLAlchemy Core) serves both backends: the SQLite file of the home, the
+zero-config default, and a PostgreSQL server named by ``CAIRN_INDEX_URL``, which several API
+replicas share. Tables and migrations live in ``lineage/schema.py``, connections in
+``lineage/db.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from cairn.chunking.cid import CID
+from cairn.errors import CairnError
+from cairn.lineage.index import schema as t
+from cairn.lineage.index.db import dispose, engine_for, index_url, redact, unavailable
+from cairn.lineage.records.model import Manifest, SignedRecord
+from cairn.lineage.records.names import NameClaim
+
+
+class SchemaBehind(CairnError):
+    """A shared index that has not been migrated to this Cairn's schema yet."""
+
+
+@dataclass(frozen=True)
+class AnchorRow:
+    """One anchored batch: its Merkle root on one target (an EVM chain id and contract, or
+    ``arweave`` with no contract), and where that root landed."""
+
+    id: int
+    root: bytes
+    chain_id: str
+    contract: str  # "" on Arweave
+    state: str  # sending -> anchored -> final; or abandoned (never landed), gone (reorganised away)
+    tx: str
+    block: int
+    records: int
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class ProofRow:
+    """A record's place in one batch: its leaf hash and the sibling hashes (32 bytes each) up to the root."""
+
+    cid: str
+    anchor: AnchorRow
+    leaf: bytes
+    proof: bytes
+
+
+ANCHORED_STATES = ("anchored", "final")
+
+
+@dataclass(frozen=True)
+class ArweaveTxRow:
+    """One Arweave transaction Cairn signed: a CAR part of an upload (``role`` "car") or its block
+    map ("map"). ``state``: signed (header not yet accepted) -> uploading (chunks_done of
+    chunks_total sent) -> pending (all data accepted) -> confirmed; or dropped. ``header`` is the
+    signed header (public); ``spool`` the home-relative file of its data until it is all sent."""
+
+    tx_id: str
+    cid: str
+    role: str
+    state: str
+    data_size: int
+    reward: str
+    chunks_done: int
+    chunks_total: int
+    confirmations: int
+    block_height: int | None
+    roots: str  # space-separated root CIDs the transaction covers
+    header: str
+    spool: str
+    created_at: float
+    updated_at: float
+
+
+ARWEAVE_TX_FIELDS = frozenset({"state", "chunks_done", "confirmations", "block_height", "spool"})
+
+
+@dataclass(frozen=True)
+class PinRow:
+    cid: str
+    remote: str
+    state: str  # "pinning" while incomplete (also after a crash), then "pinned"
+    blocks_sent: int
+    bytes_sent: int
+    detail: str
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class ArtifactRow:
+    cid: str
+    name: str
+    version: str | None
+    kind: str
+    profile: str
+    bytes: int
+    file_count: int
+    publisher: str
+    access: str
+    published_at: float
+
+
+class Index:
+    """The index of one home (a SQLite file) or of a fleet of replicas (a database URL).
+
+    A SQLite index is created and migrated on first use; a server's index is migrated only by
+    ``cairn migrate`` and at ``cairn serve`` start, and refuses to be used while behind.
+    """
+
+    def __init__(self, target: Path | str) -> None:
+        self.url = index_url(target)
+        self._engine: Engine | None = None
+
+    @property
+    def where(self) -> str:
+        """The index's location as it may be shown (no password)."""
+        return redact(self.url)
+
+    @property
+    def dialect(self) -> str:
+        return str(self.url.get_backend_name())
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            engine = engine_for(self.url)
+            try:
+                self._check_schema(engine)
+            except BaseException:
+                dispose(engine)
+                raise
+            self._engine = engine
+        return self._engine
+
+    def _check_schema(self, engine: Engine) -> None:
+        with self._open(engine) as conn:
+            version = t.schema_version(conn)
+            conn.rollback()
+            if version == t.LATEST:
+                return
+            if version > t.LATEST:
+                raise t.NewerSchema(version)
+            if self.dialect != "sqlite":
+                raise SchemaBehind(f"the index at {self.where} is at schema version {version}, this cairn needs "
+                                   f"{t.LATEST}: run `cairn migrate`")  # fmt: skip
+            with conn.begin():
+                t.migrate(conn)
+
+    def migrate(self) -> tuple[int, int]:
+        """Bring the schema up to date (creating it on an empty database); ``(before, after)``."""
+        engine = self._engine or engine_for(self.url)
+        try:
+            with self._open(engine) as conn, conn.begin():
+                return t.migrate(conn)
+        finally:
+            if self._engine is None:
+                dispose(engine)
+
+    def _open(self, engine: Engine) -> Any:
+        try:
+            return engine.connect()
+        except sa.exc.DBAPIError as exc:
+            raise unavailable(self.url, exc) from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for queries; nothing it does is committed."""
+        with self._lost_connection(), self._open(self.engine) as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in one transaction, committed when the block ends without an error."""
+        with self._lost_connection(), self._open(self.engine) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _lost_connection(self) -> Iterator[None]:
+        """A server that went away mid-statement is ``IndexUnavailable`` too (HTTP 503, exit 1)."""
+        try:
+            yield
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            raise unavailable(self.url, exc) from exc
+
+    def close(self) -> None:
+        if self._engine is not None:
+            dispose(self._engine)
+            self._engine = None
+
+    # -- statements that differ between the dialects --------------------------------------------
+
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's own INSERT, which has ``ON CONFLICT`` (imported here: a SQLite home never
+        loads the PostgreSQL dialect, 27 ms of start-up)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            return postgresql.insert(table)
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table)
+
+    def _insert_ignore(self, table: sa.Table) -> Any:
+        """``INSERT ... ON CONFLICT DO NOTHING`` (both dialects spell it the same way)."""
+        return self._insert(table).on_conflict_do_nothing()
+
+    def _upsert(self, table: sa.Table) -> Any:
+        """``INSERT ... ON CONFLICT (primary key) DO UPDATE`` every other column."""
+        insert = self._insert(table)
+        keys = [c.name for c in table.primary_key.columns]
+        others = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
+        return insert.on_conflict_do_update(index_elements=keys, set_=others)
+
+    def _rows(self, query: Any, params: dict[str, Any] | None = None) -> Sequence[Any]:
+        with self.read() as conn:
+            return conn.execute(query, params or {}).all()
+
+    def _one(self, query: Any) -> Any:
+        with self.read() as conn:
+            return conn.execute(query).first()
+
+    # -- artifacts, records, lineage edges ------------------------------------------------------
+
+    def add_artifact(self, row: ArtifactRow, edges: list[tuple[str, str]]) -> None:
+        """Record an artifact, its manifest record and its lineage edges (``(parent, relation)``)."""
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.artifacts).values(
+                cid=row.cid, name=row.name, version=row.version, kind=row.kind, profile=row.profile, bytes=row.bytes,
+                file_count=row.file_count, publisher=row.publisher, access=row.access,
+                published_at=row.published_at))  # fmt: skip
+            db.execute(self._insert_ignore(t.records).values(cid=row.cid, type="artifact"))
+            if edges:
+                self._add_edges(db, [(row.cid, parent, rel) for parent, rel in edges])
+
+    def add_edges(self, edges: list[tuple[str, str, str]]) -> None:
+        """Add ``(child, parent, relation)`` edges as they are (imports, benchmarks, repairs)."""
+        with self.write() as db:
+            self._add_edges(db, edges)
+
+    def _add_edges(self, db: Connection, edges: list[tuple[str, str, str]]) -> None:
+        if edges:
+            db.execute(self._insert_ignore(t.edges), [{"child": c, "parent": p, "relation": r} for c, p, r in edges])
+
+    def add_manifest(self, manifest: Manifest) -> None:
+        """Index an artifact from its manifest, with its lineage edges."""
+        m = manifest
+        row = ArtifactRow(str(m.cid), m.name, m.version, m.kind, m.profile, m.bytes, m.file_count,
+                          m.publisher, m.access, now())  # fmt: skip
+        edges = [(str(parent), "derived_from") for parent in manifest.derived_from]
+        if manifest.run is not None:
+            edges.append((str(manifest.run), "run"))
+        self.add_artifact(row, edges)
+
+    def add_run(self, cid: str, inputs: list[str]) -> None:
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.records).values(cid=cid, type="run"))
+            self._add_edges(db, [(cid, i, "input") for i in inputs])
+
+    def parents(self, cid: str) -> list[tuple[str, str]]:
+        """``(parent, relation)`` edges leaving ``cid`` toward its ancestors."""
+        e = t.edges.c
+        rows = self._rows(sa.select(e.parent, e.relation).where(e.child == cid).order_by(e.parent))
+        return [(r[0], r[1]) for r in rows]
+
+    def children(self, cid: str) -> list[tuple[str, str]]:
+        """``(child, relation)`` edges arriving at ``cid`` from its descendants."""
+        e = t.edges.c
+        rows = self._rows(sa.select(e.child, e.relation).where(e.parent == cid).order_by(e.child))
+        return [(r[0], r[1]) for r in rows]
+
+    def record_type(self, cid: str) -> str | None:
+        row = self._one(sa.select(t.records.c.type).where(t.records.c.cid == cid))
+        return None if row is None else str(row[0])
+
+    def add_signed(self, record: SignedRecord) -> None:
+        """Index any record by what it says: artifacts with their edges, runs with their inputs."""
+        if record.type == "artifact":
+            self.add_manifest(Manifest.from_record(record))
+        elif record.type == "run":
+            inputs = [str(CID.decode(raw)) for raw in record.body.get("inputs") or []]
+            self.add_run(str(record.cid), inputs)
+        elif record.type == "name":
+            self._add_name_record(record)
+        else:
+            self.add_record(str(record.cid), record.type)
+
+    def _add_name_record(self, record: SignedRecord) -> None:
+        try:
+            claim = NameClaim.from_record(record)
+        except CairnError:  # a bad signature or shape names nothing; the record is still kept
+            self.add_record(str(record.cid), record.type)
+            return
+        self.add_name(claim)
+
+    # -- names ----------------------------------------------------------------------------------
+
+    def add_name(self, claim: NameClaim) -> bool:
+        """Index a verified name record. False when its publisher already signed a *different*
+        record for that name at that seq (a race, or equivocation): the first one seen stays."""
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.records).values(cid=str(claim.record), type="name"))
+            db.execute(self._insert_ignore(t.names).values(
+                record=str(claim.record), name=claim.name, version=claim.version, target=str(claim.target),
+                seq=claim.seq, publisher=claim.publisher, seen_at=now()))  # fmt: skip
+            n = t.names.c
+            held = db.execute(sa.select(n.record).where(n.publisher == claim.publisher, n.name == claim.name,
+                                                        n.seq == claim.seq)).scalar_one()  # fmt: skip
+        return bool(held == str(claim.record))
+
+    def next_name_seq(self, publisher: str, name: str) -> int:
+        n = t.names.c
+        top = self._one(sa.select(sa.func.max(n.seq)).where(n.publisher == publisher, n.name == name))
+        return int(top[0] or 0) + 1
+
+    def name_claims(self, name: str) -> list[NameClaim]:
+        """Every claim on ``name``: its name records, and each manifest so named (at seq 0)."""
+        a = t.artifacts.c
+        manifests = self._rows(sa.select(a.cid, a.version, a.publisher, a.published_at).where(a.name == name))
+        return self.name_records(name) + [NameClaim(CID.parse(cid), name, version, CID.parse(cid), 0, publisher, at)
+                                          for cid, version, publisher, at in manifests]  # fmt: skip
+
+    def name_records(self, name: str | None = None, target: str | None = None) -> list[NameClaim]:
+        """The indexed name records (on ``name``, pointing at ``target``, or all of them)."""
+        n = t.names.c
+        query = sa.select(n.record, n.name, n.version, n.target, n.seq, n.publisher, n.seen_at)
+        if name is not None:
+            query = query.where(n.name == name)
+        if target is not None:
+            query = query.where(n.target == target)
+        rows = self._rows(query.order_by(n.publisher, n.name, n.seq))
+        return [NameClaim(CID.parse(r[0]), r[1], r[2], CID.parse(r[3]), int(r[4]), r[5], r[6]) for r in rows]
+
+    # -- pins -----------------------------------------------------------------------------------
+
+    def set_pin(self, cid: str, remote: str, state: str, blocks_sent: int = 0, bytes_sent: int = 0,
+                detail: str = "") -> None:  # fmt: skip
+        with self.write() as db:
+            db.execute(self._upsert(t.pins).values(cid=cid, remote=remote, state=state, blocks_sent=blocks_sent,
+                                                   bytes_sent=bytes_sent, detail=detail, updated_at=now()))  # fmt: skip
+
+    def remove_pin(self, cid: str, remote: str) -> None:
+        with self.write() as db:
+            db.execute(sa.delete(t.pins).where(t.pins.c.cid == cid, t.pins.c.remote == remote))
+
+    def pins(self) -> list[PinRow]:
+        return [PinRow(*row) for row in self._rows(sa.select(t.pins).order_by(t.pins.c.updated_at))]
+
+    def add_record(self, cid: str, record_type: str) -> None:
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.records).values(cid=cid, type=record_type))
+
+    def add_root(self, cid: str, reason: str) -> None:
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.roots).values(cid=cid, reason=reason))
+
+    def artifact(self, cid: str) -> ArtifactRow | None:
+        row = self._one(sa.select(t.artifacts).where(t.artifacts.c.cid == cid))
+        return None if row is None else ArtifactRow(*row)
+
+    def artifacts(self) -> list[ArtifactRow]:
+        a = t.artifacts.c
+        return [ArtifactRow(*row) for row in self._rows(sa.select(t.artifacts).order_by(a.published_at, a.cid))]
+
+    def root_cids(self) -> list[str]:
+        """Everything gc must keep: every record and every explicitly kept root."""
+        query = sa.union(sa.select(t.records.c.cid), sa.select(t.roots.c.cid))
+        return [r[0] for r in self._rows(query)]
+
+    def has_record(self, cid: str) -> bool:
+        return self._one(sa.select(sa.literal(1)).where(t.records.c.cid == cid)) is not None
+
+    # -- anchors --------------------------------------------------------------------------------
+
+    def add_anchor(self, root: bytes, chain_id: str, contract: str, proofs: list[tuple[str, bytes, bytes]]) -> int:
+        """Record a batch as ``sending``, with every record's ``(cid, leaf, proof)``, before anything
+        is sent: a crash then leaves a batch that the next ``cairn anchor`` settles."""
+        stamp = now()
+        with self.write() as db:
+            anchor_id = int(db.execute(
+                sa.insert(t.anchors).values(root=root, chain_id=chain_id, contract=contract, state="sending",
+                                            records=len(proofs), created_at=stamp, updated_at=stamp)
+                .returning(t.anchors.c.id)
+            ).scalar_one())  # fmt: skip
+            if proofs:
+                db.execute(self._upsert(t.anchor_proofs),
+                           [{"cid": cid, "anchor": anchor_id, "leaf": leaf, "proof": proof}
+                            for cid, leaf, proof in proofs])  # fmt: skip
+        return anchor_id
+
+    def set_anchor(self, anchor_id: int, state: str, tx: str | None = None, block: int | None = None) -> None:
+        a = t.anchors.c
+        changes: dict[str, object] = {"state": state, "updated_at": now()}
+        if tx is not None:
+            changes["tx"] = tx
+        if block is not None:
+            changes["block"] = block
+        with self.write() as db:
+            db.execute(sa.update(t.anchors).where(a.id == anchor_id).values(**changes))
+
+    def anchors(self, chain_id: str, contract: str, states: tuple[str, ...]) -> list[AnchorRow]:
+        a = t.anchors.c
+        query = sa.select(t.anchors).where(a.chain_id == chain_id, a.contract == contract, a.state.in_(states))
+        return [AnchorRow(*row) for row in self._rows(query.order_by(a.id))]
+
+    def unanchored(self, chain_id: str, contract: str) -> list[str]:
+        """Manifests and run records with no batch anchored on this target."""
+        query = sa.text(
+            "SELECT cid FROM records r WHERE type IN ('artifact', 'run') AND NOT EXISTS ("
+            " SELECT 1 FROM anchor_proofs p JOIN anchors a ON a.id = p.anchor"
+            " WHERE p.cid = r.cid AND a.chain_id = :chain AND a.contract = :contract"
+            " AND a.state IN ('anchored', 'final')"
+            ") ORDER BY cid"
+        )
+        return [r[0] for r in self._rows(query, {"chain": chain_id, "contract": contract})]
+
+    def record_proofs(self, cid: str) -> list[ProofRow]:
+        """Every batch ``cid`` was put in, newest first."""
+        p = t.anchor_proofs.c
+        query = (sa.select(t.anchors, p.leaf, p.proof).join_from(t.anchor_proofs, t.anchors, t.anchors.c.id == p.anchor)
+                 .where(p.cid == cid).order_by(t.anchors.c.id.desc()))  # fmt: skip
+        return [ProofRow(cid, AnchorRow(*row[:10]), row[10], row[11]) for row in self._rows(query)]
+
+    # -- Arweave: the transactions Cairn signed and where each uploaded block lies --------------
+
+    def add_arweave_tx(self, row: ArweaveTxRow) -> None:
+        with self.write() as db:
+            db.execute(sa.insert(t.arweave_txs).values(**row.__dict__))
+
+    def update_arweave_tx(self, tx_id: str, **changes: object) -> None:
+        """Change some of ``state``, ``chunks_done``, ``confirmations``, ``block_height``, ``spool``."""
+        if not changes.keys() <= ARWEAVE_TX_FIELDS:
+            raise ValueError(f"cannot change {sorted(changes.keys() - ARWEAVE_TX_FIELDS)} of an Arweave transaction")
+        with self.write() as db:
+            db.execute(sa.update(t.arweave_txs).where(t.arweave_txs.c.tx_id == tx_id)
+                       .values(**changes, updated_at=now()))  # fmt: skip
+
+    def delete_arweave_tx(self, tx_id: str) -> None:
+        with self.write() as db:
+            db.execute(sa.delete(t.arweave_txs).where(t.arweave_txs.c.tx_id == tx_id))
+
+    def arweave_txs(self, cid: str | None = None) -> list[ArweaveTxRow]:
+        """Transactions of one pinned CID (or all), in the order they were signed."""
+        x = t.arweave_txs.c
+        query = sa.select(t.arweave_txs)
+        if cid is not None:
+            query = query.where(x.cid == cid)
+        return [ArweaveTxRow(*row) for row in self._rows(query.order_by(x.created_at, x.tx_id))]
+
+    def arweave_tx(self, tx_id: str) -> ArweaveTxRow | None:
+        row = self._one(sa.select(t.arweave_txs).where(t.arweave_txs.c.tx_id == tx_id))
+        return None if row is None else ArweaveTxRow(*row)
+
+    def add_arweave_blocks(self, tx_id: str, blocks: list[tuple[bytes, int, int]], state: str) -> None:
+        """Record ``(cid, offset, length)`` of blocks now held by ``tx_id`` and set its state, in
+        one transaction: blocks count as uploaded exactly when their transaction is."""
+        with self.write() as db:
+            if blocks:
+                db.execute(self._upsert(t.arweave_blocks),
+                           [{"cid": cid, "tx_id": tx_id, "offset": offset, "length": length}
+                            for cid, offset, length in blocks])  # fmt: skip
+            db.execute(sa.update(t.arweave_txs).where(t.arweave_txs.c.tx_id == tx_id)
+                       .values(state=state, spool="", updated_at=now()))  # fmt: skip
+
+    def drop_arweave_blocks(self, tx_id: str) -> None:
+        """Forget the blocks of a transaction the network dropped, so they are uploaded again."""
+        with self.write() as db:
+            db.execute(sa.delete(t.arweave_blocks).where(t.arweave_blocks.c.tx_id == tx_id))
+
+    def arweave_location(self, cid: bytes) -> tuple[str, int, int] | None:
+        b = t.arweave_blocks.c
+        row = self._one(sa.select(b.tx_id, b.offset, b.length).where(b.cid == cid))
+        return None if row is None else (str(row[0]), int(row[1]), int(row[2]))
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,78 @@
+"""`cairn doctor`: which of the configured services answer, checked the way Cairn uses them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from cairn.lineage.index.schema import schema_version
+from cairn.settings import Settings
+
+TIMEOUT = httpx.Timeout(5.0)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool | None  # None: not configured
+    detail: str
+
+
+def _kubo(url: str) -> str:
+    answer = httpx.post(f"{url.rstrip('/')}/api/v0/version", timeout=TIMEOUT)
+    answer.raise_for_status()
+    return f"Kubo {answer.json().get('Version')} at {url}"
+
+
+def _arweave(url: str) -> str:
+    answer = httpx.get(f"{url.rstrip('/')}/info", timeout=TIMEOUT)
+    answer.raise_for_status()
+    info = answer.json()
+    return f"Arweave gateway at {url}, network {info.get('network')}, height {info.get('height')}"
+
+
+def _chain(url: str) -> str:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+    answer = httpx.post(url, json=body, timeout=TIMEOUT)
+    answer.raise_for_status()
+    return f"EVM chain {int(answer.json()['result'], 16)} at {url}"
+
+
+def _probe(name: str, url: str | None, probe: Callable[[str], str]) -> Check:
+    if not url:
+        return Check(name, None, "not configured")
+    try:
+        return Check(name, True, probe(url))
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        return Check(name, False, f"{url}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+
+def _index(settings: Settings) -> Check:
+    """A shared index (CAIRN_INDEX_URL) must answer and be migrated; the home's SQLite file is local."""
+    url = settings.get("index_url")
+    if not url:
+        return Check("index", None, "the home's index.sqlite")
+    from cairn.errors import CairnError
+    from cairn.lineage.index.catalog import Index
+
+    index = Index(url)
+    try:
+        with index.read() as db:
+            version = schema_version(db)
+    except CairnError as exc:
+        return Check("index", False, str(exc).splitlines()[0])
+    finally:
+        index.close()
+    return Check("index", True, f"{index.dialect} at {index.where}, schema version {version}")
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    home = settings.home
+    checks = [Check("home", True, f"{home} ({'exists' if home.exists() else 'not created yet'})")]
+    checks.append(_index(settings))
+    checks.append(_probe("ipfs", settings.get("ipfs_api"), _kubo))
+    checks.append(_probe("arweave", settings.get("arweave_url"), _arweave))
+    checks.append(_probe("chain", settings.get("chain_rpc"), _chain))
+    return checks

@@ -1,0 +1,54 @@
+"""Bringing an artifact into the local store from a remote (`pull --from`): its record, content,
+run record and, on request, its ancestors; every block verified by the remote's ``get``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cairn.chunking.cid import CID, DAG_CBOR
+from cairn.errors import CairnError
+from cairn.lineage.records.model import decode_record, record_refs
+from cairn.lineage.repo import Repo
+from cairn.storage.dagwalk import walk_cids
+
+
+def fetch_from(repo: Repo, remote_name: str, cid: CID, with_ancestors: bool,
+               progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
+    """Bring an artifact (record, content, run, maybe ancestors) into the local store from a
+    remote, every block verified; index its records. Returns the number of blocks fetched."""
+    from cairn.storage.remotes import open_remote
+    from cairn.storage.transfer import fetch_dag
+
+    remote = open_remote(remote_name, repo.settings)
+    moved = 0
+    pending, done, records = [cid], set(), []
+    while pending:
+        root = pending.pop()
+        if root.raw in done:
+            continue
+        done.add(root.raw)
+        moved += fetch_dag(remote, repo.store, [root], progress).moved
+        if root.codec == DAG_CBOR:
+            record = decode_record(root, repo.store.get(root))
+            pending += _refs_or_empty(record.body, with_ancestors)
+            records.append(record)
+    for record in reversed(records):  # ancestors and runs first: an artifact shows once all it needs is here
+        repo.index.add_signed(record)
+    return moved
+
+
+def _refs_or_empty(body: dict[str, object], with_ancestors: bool) -> list[CID]:
+    try:
+        return record_refs(dict(body), with_ancestors)
+    except CairnError:
+        return []
+
+
+def is_local(repo: Repo, cid: CID) -> bool:
+    """Whether every block of ``cid``'s own DAG is in the local store."""
+    try:
+        for _ in walk_cids(repo.store, cid):
+            pass
+    except CairnError:
+        return False
+    return True

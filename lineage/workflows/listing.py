@@ -1,0 +1,35 @@
+"""An artifact's files by path, cheaply: from the manifest's ``files_meta`` (one or two small
+blocks, whatever the file count) rather than by walking the UnixFS directory, which reads every
+file's top block. Readers that fetch from remotes (fsspec) or answer many requests (the Hub API)
+list this way; a plain UnixFS root without a manifest is walked.
+"""
+
+from __future__ import annotations
+
+from cairn.chunking.cid import CID
+from cairn.errors import CairnError
+from cairn.lineage.records.files_meta import read_files_meta
+from cairn.lineage.workflows.pull import list_files
+from cairn.lineage.workflows.resolve import Target
+from cairn.storage.blockstore import BlockStore
+from cairn.storage.unixfs_path import split_path
+
+Listing = dict[str, tuple[CID, int]]  # path -> (file CID, size)
+
+
+def artifact_files(store: BlockStore, target: Target) -> Listing:
+    """Every file below ``target`` by relative path; a plain UnixFS file is one file named ""."""
+    files_meta = target.manifest.files_meta if target.manifest else None
+    if files_meta is not None:
+        try:
+            rows = [r for r in read_files_meta(store, files_meta) if "tensor" not in r]
+            for row in rows:
+                split_path(str(row.get("path")))  # no "..": these paths may be written out (fsspec's get)
+            if all(isinstance(r.get("cid"), CID) and isinstance(r.get("size"), int) for r in rows):
+                return {str(r["path"]): (r["cid"], int(r["size"])) for r in rows}
+        except CairnError:
+            pass  # an unreadable or unsafe index: the directory (whose names are checked) says the same
+    files, is_directory = list_files(store, target.root)
+    if not is_directory:
+        return {"": (target.root, files[0].size)}
+    return {f.path: (f.cid, f.size) for f in files}
