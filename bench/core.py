@@ -41,7 +41,13 @@ def settle() -> None:
     time.sleep(1.0)
 
 
-def best_of(repeat: int, run: Callable[[], object], before: Callable[[], None] = settle) -> float:
+def _fresh(home: Path) -> None:
+    """Before a timed publish: no home, and the disk settled."""
+    shutil.rmtree(home, ignore_errors=True)
+    settle()
+
+
+def best_of(repeat: int, run: Callable[[], object], before: Callable[[], object] = settle) -> float:
     times = []
     for _ in range(repeat):
         before()
@@ -171,7 +177,7 @@ def thread_scaling(path: Path, work: Path, repeat: int) -> list[dict[str, float]
         env = {**os.environ, "CAIRN_THREADS": str(count), "CAIRN_HOME": str(home)}
         t_cid = best_of(repeat, lambda: sh(*CAIRN, "cid", path, env=env), before=lambda: None)  # noqa: B023
         t_publish = best_of(repeat, lambda: sh(*CAIRN, "publish", path, env=env),  # noqa: B023
-                            before=lambda: (shutil.rmtree(home, ignore_errors=True), settle()))  # fmt: skip
+                            before=lambda: _fresh(home))  # fmt: skip
         rows.append({"threads": count, "cid_GBps": gb / t_cid, "publish_GBps": gb / t_publish})
     shutil.rmtree(home, ignore_errors=True)
     return rows
@@ -185,7 +191,7 @@ def compressed_store(work: Path, repeat: int) -> dict[str, float | str]:
     home, out = work / "home-zstd", work / "pull-zstd"
     env = {**os.environ, "CAIRN_COMPRESSION": "zstd", "CAIRN_HOME": str(home)}
     t_publish = best_of(repeat, lambda: sh(*CAIRN, "publish", path, "--name", "bf16", env=env),
-                        before=lambda: (shutil.rmtree(home, ignore_errors=True), settle()))  # fmt: skip
+                        before=lambda: _fresh(home))  # fmt: skip
     packs = sum(p.stat().st_size for p in (home / "blocks" / "packs").glob("*.pack"))
     t_pull = best_of(repeat, lambda: sh(*CAIRN, "pull", "bf16", "-o", out, env=env),
                      before=lambda: shutil.rmtree(out, ignore_errors=True))  # fmt: skip

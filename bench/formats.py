@@ -156,8 +156,8 @@ def main() -> None:
             print("\n| ingest (cut + hash, warm) | native-v1 MB/s | native-v2 MB/s |")
             print("|---|---:|---:|")
             for threads in (1, 2):
-                v1, v2 = (ingest_mbps(base, p, threads, args.repeat) for p in ("native-v1", "native-v2"))
-                print(f"| {threads} thread{'s' * (threads > 1)} | {v1:.0f} | {v2:.0f} |")
+                mb1, mb2 = (ingest_mbps(base, p, threads, args.repeat) for p in ("native-v1", "native-v2"))
+                print(f"| {threads} thread{'s' * (threads > 1)} | {mb1:.0f} | {mb2:.0f} |")
             if kind == "torch zip":
                 members = stored_members(memoryview(base.read_bytes()), size) or []
                 print(

@@ -424,10 +424,10 @@ def check_paid_once_on_chain(loop: Loop) -> None:
     assert loop.chain is not None
     w3 = Web3(Web3.HTTPProvider(loop.chain.rpc))
     logs = w3.eth.get_logs({"address": Web3.to_checksum_address(loop.chain.contract), "fromBlock": 0})
-    chain_id = str(w3.eth.chain_id)
+    chain_id, contract = str(w3.eth.chain_id), loop.chain.contract
 
     def batches(repo: Any) -> tuple[list[Any], list[Any]]:
-        anchored = repo.index.anchors(chain_id, loop.chain.contract, ANCHORED_STATES)
+        anchored = repo.index.anchors(chain_id, contract, ANCHORED_STATES)
         proofs = [p for row in repo.index.artifacts() for p in repo.index.record_proofs(row.cid)]
         return anchored, proofs
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import struct
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from cairn.errors import CorruptInput
 from tests.data import real_model_dir, write_safetensors
 
 
-def _header_file(header: dict[str, object], data_len: int) -> bytes:
+def _header_file(header: Mapping[str, object], data_len: int) -> bytes:
     raw = json.dumps(header).encode()
     return struct.pack("<Q", len(raw)) + raw + b"\0" * data_len
 

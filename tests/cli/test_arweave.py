@@ -461,9 +461,9 @@ def test_a_gateway_returning_wrong_bytes_is_caught_and_nothing_is_written(
 def test_a_gateway_that_serves_ranges_is_read_in_ranges(
     capsys: Capsys, ar_home: str, arlocal: Arlocal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cairn.storage.arweave_store
+    from cairn.storage import arweave_store
 
-    monkeypatch.setattr(cairn.storage.arweave_store, "READ_AHEAD", 1 << 20)  # several windows for 6 MiB
+    monkeypatch.setattr(arweave_store, "READ_AHEAD", 1 << 20)  # several windows for 6 MiB
     folder = tmp_path / "m"
     folder.mkdir()
     (folder / "a.bin").write_bytes(random_bytes(6 << 20, seed=41))

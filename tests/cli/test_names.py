@@ -104,7 +104,7 @@ def test_a_name_claimed_by_two_publishers_needs_trust_or_a_did(capsys, tmp_path:
         cairn(capsys, "publish", _folder(tmp_path, label), "--name", "shared", "--version", "1", "--home", homes[label])
     dids = {label: _did(homes[label]) for label in ("a", "b")}
     with running_server(homes["a"]) as a, running_server(homes["b"]) as b:
-        peers = ["--from", a.url, "--from", b.url, "--home", homes["client"]]
+        peers: list[str | Path] = ["--from", a.url, "--from", b.url, "--home", homes["client"]]
         both = cairn(capsys, "pull", "shared@1", "-o", tmp_path / "x", *peers)
         assert both.code == 2 and dids["a"] in both.err and dids["b"] in both.err and "DID/shared@1" in both.err
         assert not (tmp_path / "x").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +67,7 @@ class AsgiClient:
             await asyncio.Event().wait()  # the client never disconnects; the app must not wait for it
             raise AssertionError("unreachable")
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 started.update(message)
             elif message["type"] == "http.response.body":

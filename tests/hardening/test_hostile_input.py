@@ -10,6 +10,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -257,7 +258,7 @@ def test_forged_revoked_and_malformed_tokens_get_nothing(home: Path, tmp_path: P
         block = b"a block"
         cid = CID.of(RAW, SHA2_256, block)
         for name, token in forged.items():
-            headers = {"Authorization": f"Bearer {token}".encode()}  # bytes: sent as they are, UTF-8 included
+            headers: Any = {"Authorization": f"Bearer {token}".encode()}  # bytes: sent as they are, UTF-8 included
             put = httpx.put(f"{server.url}/v1/blocks/{cid}", content=block, headers=headers)
             get = httpx.get(f"{server.url}/v1/artifacts", headers=headers)
             assert put.status_code in (400, 401, 431), (name, put.status_code)

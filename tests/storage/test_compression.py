@@ -37,7 +37,7 @@ def test_real_weights_shrink_by_their_float_codec_and_come_back_exactly(
     """ZipNN 0.5 on the same bytes (bench/compression.py): 1.50, 1.18, 1.22."""
     weights = _tensor_bytes(dtype, tmp_path)
     compressor = BlockCompressor()
-    stored = 0
+    stored = 0.0
     for start in range(0, len(weights), BLOCK):
         block = weights[start : start + BLOCK + 3]  # odd lengths too: a tail past the last whole word
         packed = compressor.compress(block, dtype)

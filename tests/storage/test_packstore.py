@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ def _block(i: int, size: int = 1000) -> tuple[CID, bytes]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> PackStore:
+def store(tmp_path: Path) -> Iterator[PackStore]:
     s = PackStore(tmp_path / "blocks")
     yield s
     s.close()
