@@ -10,17 +10,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Header, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
-from cairn.api.deps import Caller, ReaderDep, RepoDep, WriterDep, server_config
+from cairn.api.deps import CairnDep, RepoDep, WriterDep, server_config
 from cairn.api.errors import ERROR_RESPONSES, ApiError
-from cairn.api.models import ArtifactDetail, ArtifactSummary, FileEntry, PublishResponse
+from cairn.api.models import ArtifactDetail, ArtifactSummary, PublishResponse
 from cairn.api.ranges import etag_matches, parse_range
 from cairn.chunking.cid import CID
 from cairn.chunking.profiles import DEFAULT_PROFILE
-from cairn.lineage.index.catalog import ArtifactRow
+from cairn.lineage.core import Cairn
 from cairn.lineage.records.model import Manifest
 from cairn.lineage.repo import Repo
 from cairn.lineage.workflows.pull import list_files
-from cairn.lineage.workflows.resolve import open_target, resolve
 from cairn.storage.staging import locked_folder
 from cairn.storage.unixfs_read import FileRef, iter_range, safe_name
 
@@ -28,70 +27,27 @@ router = APIRouter(prefix="/v1", tags=["artifacts"], responses=ERROR_RESPONSES)
 UPLOAD_PREFIX = "upload-"  # staging folders in $CAIRN_HOME/tmp
 
 
-def _summary(row: ArtifactRow) -> ArtifactSummary:
-    return ArtifactSummary(
-        cid=row.cid,
-        name=row.name,
-        version=row.version,
-        kind=row.kind,
-        bytes=row.bytes,
-        file_count=row.file_count,
-        publisher=row.publisher,
-        access=row.access,
-        profile=row.profile,
-    )
-
-
-def _visible(manifest: Manifest | None, caller: Caller) -> None:
-    """Private artifacts exist only for callers holding a read token."""
-    if manifest is not None and manifest.access == "private" and not caller.can("read"):
-        raise ApiError(404, "not_found", f"no artifact {manifest.cid} here (private artifacts need a read token)")
-
-
 @router.get("/artifacts", response_model=list[ArtifactSummary])
-def list_artifacts(repo: RepoDep, caller: ReaderDep) -> list[ArtifactSummary]:
-    rows = repo.index.artifacts()
-    return [_summary(r) for r in rows if r.access == "public" or caller.can("read")]
-
-
-def _manifest_for(repo: Repo, ref: str, caller: Caller) -> Manifest:
-    target = open_target(repo.store, resolve(repo, ref))
-    if target.manifest is None:
-        raise ApiError(404, "not_found", f"{ref} is not an artifact manifest")
-    _visible(target.manifest, caller)
-    return target.manifest
+def list_artifacts(cairn: CairnDep) -> list[dict[str, Any]]:
+    return [row.to_json() for row in cairn.ls()]
 
 
 @router.get("/artifacts/{ref}", response_model=ArtifactDetail)
-def show_artifact(ref: str, repo: RepoDep, caller: ReaderDep) -> ArtifactDetail:
-    """An artifact by CID, ``name`` (newest) or ``name@version``."""
-    m = _manifest_for(repo, ref, caller)
-    files, _ = list_files(repo.store, m.content)
-    return ArtifactDetail(
-        cid=str(m.cid),
-        name=m.name,
-        version=m.version,
-        kind=m.kind,
-        bytes=m.bytes,
-        file_count=m.file_count,
-        publisher=m.publisher,
-        access=m.access,
-        profile=m.profile,
-        content=str(m.content),
-        license=m.license,
-        derived_from=[str(c) for c in m.derived_from],
-        run=str(m.run) if m.run else None,
-        files=[FileEntry(path=f.path, cid=str(f.cid), size=f.size) for f in files],
-    )
+def show_artifact(ref: str, cairn: CairnDep) -> dict[str, Any]:
+    """An artifact by CID, ``name`` (newest) or ``name@version``: what `cairn show --json` prints."""
+    info = cairn.show(ref)
+    if info.target.manifest is None:
+        raise ApiError(404, "not_found", f"{ref} is not an artifact manifest")
+    return info.to_json()
 
 
 @router.get("/artifacts/{ref}/manifest", response_model=dict[str, Any])
-def manifest_json(ref: str, repo: RepoDep, caller: ReaderDep) -> dict[str, Any]:
+def manifest_json(ref: str, cairn: CairnDep) -> dict[str, Any]:
     """The signed manifest record as DAG-JSON-style JSON (links as ``{"/": cid}``, bytes base64)."""
-    m = _manifest_for(repo, ref, caller)
     from cairn.lineage.records.model import decode_record
 
-    body: dict[str, Any] = _dag_json(decode_record(m.cid, repo.store.get(m.cid)).body)
+    m = cairn.manifest(ref)
+    body: dict[str, Any] = _dag_json(decode_record(m.cid, cairn.repo.store.get(m.cid)).body)
     return body
 
 
@@ -110,6 +66,7 @@ def _dag_json(value: Any) -> Any:
 
 
 def _find_file(repo: Repo, m: Manifest, path: str) -> FileRef:
+    """A file of the artifact by path (each name checked, so no path leaves the artifact)."""
     for part in path.split("/"):
         safe_name(part)
     files, _ = list_files(repo.store, m.content)
@@ -132,15 +89,14 @@ def _find_file(repo: Repo, m: Manifest, path: str) -> FileRef:
 def get_file(
     ref: str,
     path: str,
-    repo: RepoDep,
-    caller: ReaderDep,
+    cairn: CairnDep,
     range_: Annotated[str | None, Header(alias="range")] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A file of an artifact; ETag is the file's CID, ``Range`` gives 206."""
-    m = _manifest_for(repo, ref, caller)
-    file = _find_file(repo, m, path)
-    return file_response(repo, file.cid, file.size, range_, if_none_match)
+    m = cairn.manifest(ref)
+    file = _find_file(cairn.repo, m, path)
+    return file_response(cairn.repo, file.cid, file.size, range_, if_none_match)
 
 
 def file_response(repo: Repo, cid: CID, size: int, range_header: str | None, if_none_match: str | None) -> Response:
@@ -176,11 +132,11 @@ def publish_upload(
     private: Annotated[bool, Form()] = False,
     profile: Annotated[str, Form()] = DEFAULT_PROFILE,
     derived_from: Annotated[list[str] | None, Form()] = None,
-) -> PublishResponse:
-    """Publish uploaded files (streamed to disk, never held in memory) as one artifact."""
-    from cairn.lineage.workflows.publish import PublishOptions, publish
-
+) -> dict[str, Any]:
+    """Publish uploaded files (streamed to disk, never held in memory) as one artifact; answers
+    what `cairn publish --json` prints."""
     _check_size(request)
+    cairn = Cairn(repo=repo)  # a writer publishes as the server's key, and may name private parents
     # Locked while the upload is published: `cairn fsck` removes the folders of killed servers.
     staging_folder = locked_folder(_tmp_dir(repo) / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}")
     with staging_folder as staging:
@@ -188,26 +144,10 @@ def publish_upload(
         folder.mkdir()
         for upload in files:
             _save(upload, folder, server_config(request).max_upload_bytes)
-        options = PublishOptions(
-            name=name,
-            version=version,
-            kind=kind,
-            license=license,
-            private=private,
-            profile=profile,
-            derived_from=tuple(CID.parse(c) for c in derived_from or []),
-        )
-        result = publish(repo, [folder], options)
+        result = cairn.publish(folder, name=name, version=version, kind=kind, license=license, private=private,
+                               profile=profile, derived_from=derived_from or [])  # fmt: skip
         shutil.rmtree(staging, ignore_errors=True)
-    return PublishResponse(
-        cid=str(result.cid),
-        name=result.name,
-        version=result.version,
-        kind=result.kind,
-        files=[FileEntry(path=f.path, cid=str(f.cid), size=f.size) for f in result.files],
-        bytes_total=result.bytes_total,
-        bytes_new=result.bytes_new,
-    )
+    return result.to_json()
 
 
 def _tmp_dir(repo: Repo) -> Path:

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from cairn.api.errors import ApiError
+from cairn.lineage.core import Access, Cairn
 from cairn.lineage.index.tokens import allows, token_scope
 from cairn.lineage.repo import Repo
 from cairn.settings import Settings
@@ -86,3 +87,17 @@ def require_read(request: Request, caller: CallerDep) -> Caller:
 
 WriterDep = Annotated[Caller, Depends(require_write)]
 ReaderDep = Annotated[Caller, Depends(require_read)]
+
+
+def access_of(caller: Caller) -> Access:
+    """The caller's view: private artifacts only with a token that may read."""
+    return Access.OWNER if caller.can("read") else Access.PUBLIC
+
+
+def get_cairn(repo: RepoDep, caller: ReaderDep) -> Cairn:
+    """The façade over this home as the caller sees it. Routes go through it, so the access
+    policy is the SDK's and the CLI's, decided once (``cairn.lineage.workflows.access``)."""
+    return Cairn(repo=repo, access=access_of(caller))
+
+
+CairnDep = Annotated[Cairn, Depends(get_cairn)]

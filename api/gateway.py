@@ -25,7 +25,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from cairn import __version__
 from cairn.api.artifacts import file_response
 from cairn.api.blocks import CAR_TYPE, RAW_TYPE
-from cairn.api.deps import Caller, ReaderDep, RepoDep
+from cairn.api.deps import Caller, ReaderDep, RepoDep, access_of
 from cairn.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from cairn.api.ranges import etag_matches, parse_range
 from cairn.chunking.car import encode_header, encode_section
@@ -169,11 +169,8 @@ def check_visible(repo: Repo, root: CID, caller: Caller) -> None:
     Its blocks stay addressable by hash (as through ``/v1/blocks``); what this closes is walking
     from the manifest, the one CID that names the artifact, to its files.
     """
-    if root.codec != DAG_CBOR or caller.can("read"):
-        return
-    row = repo.index.artifact(str(root))
-    if row is not None and row.access == "private":
-        raise ApiError(404, "not_found", f"no artifact {root} here (private artifacts need a read token)")
+    if root.codec == DAG_CBOR:
+        access_of(caller).check_indexed(repo.index, root)
 
 
 def identity_block(text: str) -> tuple[CID, bytes] | None:

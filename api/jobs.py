@@ -13,7 +13,7 @@ from typing import Any
 
 from cairn.chunking.cid import CID
 from cairn.errors import BadInput
-from cairn.lineage.index.jobs import DEFAULT_LEASE_SECONDS, Jobs
+from cairn.lineage.index.jobs import Jobs
 from cairn.lineage.repo import Repo
 from cairn.settings import Settings
 
@@ -46,7 +46,7 @@ class JobWorker:
     def __init__(self, settings: Settings, idle_seconds: float = 0.2) -> None:
         self.settings = settings
         self.idle = idle_seconds
-        self.lease = settings.seconds("job_lease_seconds", DEFAULT_LEASE_SECONDS) or DEFAULT_LEASE_SECONDS
+        self.lease = settings.job_lease_seconds
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="cairn-jobs", daemon=True)
 

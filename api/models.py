@@ -21,7 +21,7 @@ class FileEntry(BaseModel):
     size: int
 
 
-class ArtifactSummary(BaseModel):
+class _ArtifactFields(BaseModel):
     cid: str
     name: str
     version: str | None
@@ -33,7 +33,15 @@ class ArtifactSummary(BaseModel):
     profile: str
 
 
-class ArtifactDetail(ArtifactSummary):
+class ArtifactSummary(_ArtifactFields):
+    """One row of ``GET /v1/artifacts``: `cairn ls --json`'s entry."""
+
+    published_at: float
+
+
+class ArtifactDetail(_ArtifactFields):
+    """``GET /v1/artifacts/{ref}``: `cairn show --json`."""
+
     content: str
     license: str | None
     derived_from: list[str]
@@ -50,6 +58,7 @@ class PublishResponse(BaseModel):
     bytes_total: int
     bytes_new: int
     run: str | None = None
+    name_record: str | None = None
 
 
 class CarImportResponse(BaseModel):
@@ -76,17 +85,33 @@ class SignerModel(BaseModel):
     record: str
     publisher: str
     valid: bool
-    trusted: bool | None = None
+    trusted: bool
+
+
+class AnchorModel(BaseModel):
+    """One record's anchor: anchored, pending, unchecked or failed, and where."""
+
+    record: str
+    state: str
+    detail: str
+    chain_id: str | None
+    contract: str | None
+    tx: str | None
+    block: int | None
 
 
 class VerifyResponse(BaseModel):
+    """``GET /v1/verify/{ref}``: `cairn verify --json`."""
+
     cid: str
     ok: bool
     blocks_checked: int
     bytes_checked: int
     failures: list[str]
     signers: list[SignerModel]
+    require_trusted: bool
     anchor: str
+    anchors: list[AnchorModel]
 
 
 class PinRequest(BaseModel):
@@ -121,6 +146,8 @@ class NameClaimModel(BaseModel):
     target: str
     seq: int
     publisher: str
+    trusted: bool  # by this server's trust list; a client decides by its own
+    resolves: bool  # the claim the asked name resolves to on this server
 
 
 class NameClaimsResponse(BaseModel):

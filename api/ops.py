@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from cairn import __version__
-from cairn.api.deps import ReaderDep, RepoDep, WriterDep
+from cairn.api.deps import CairnDep, ReaderDep, RepoDep, WriterDep
 from cairn.api.errors import ERROR_RESPONSES, ApiError
-from cairn.api.models import Health, Job, PinEntry, PinRequest, SignerModel, VerifyResponse, Version
+from cairn.api.models import Health, Job, PinEntry, PinRequest, VerifyResponse, Version
 from cairn.lineage.index.jobs import JobRow, Jobs
 from cairn.lineage.workflows.resolve import resolve
 
@@ -35,45 +35,27 @@ def version() -> Version:
 )
 def lineage(
     ref: str,
-    repo: RepoDep,
-    _: ReaderDep,
+    cairn: CairnDep,
     direction: Annotated[Literal["up", "down"], Query()] = "up",
     depth: Annotated[int | None, Query(ge=0, le=1000)] = None,
     format: Annotated[Format, Query()] = "json",
 ) -> Response:
     """Ancestors (``up``) or descendants (``down``) in any export format of `cairn lineage`."""
-    from cairn.lineage.interop import renderer
-    from cairn.lineage.workflows.graph import lineage as build
-
-    graph = build(repo, resolve(repo, ref), direction, depth)
-    text = renderer(format)(graph, repo)
+    text = cairn.render(cairn.lineage(ref, direction, depth), format)
     media = "text/plain" if format in ("tree", "dot") else "application/json"
     return Response(text, media_type=media)
 
 
 @router.get("/verify/{ref}", response_model=VerifyResponse)
-def verify(ref: str, repo: RepoDep, _: ReaderDep) -> VerifyResponse:
-    """Re-hash every block, check every record, signature and ancestor."""
-    from cairn.lineage.anchoring.anchor import AnchorChecker
-    from cairn.lineage.records.trust import trusted_dids
-    from cairn.lineage.workflows.verify import TrustPolicy
-    from cairn.lineage.workflows.verify import verify as do_verify
-
-    policy = TrustPolicy(trusted_dids(repo.home), False)
-    report = do_verify(repo.store, resolve(repo, ref), policy, AnchorChecker(repo, False))
-    signers = [
-        SignerModel(record=str(s.record), publisher=s.publisher, valid=s.valid, trusted=getattr(s, "trusted", None))
-        for s in report.signers
-    ]
-    return VerifyResponse(
-        cid=str(report.cid),
-        ok=report.ok,
-        blocks_checked=report.blocks_checked,
-        bytes_checked=report.bytes_checked,
-        failures=report.failures,
-        signers=signers,
-        anchor=report.anchor_state,
-    )
+def verify(
+    ref: str,
+    cairn: CairnDep,
+    require_trusted: Annotated[bool, Query()] = False,
+    require_anchor: Annotated[bool, Query()] = False,
+) -> dict[str, Any]:
+    """Re-hash every block, check every record, signature, ancestor and anchor: what
+    `cairn verify --json` prints (a failed check is ``ok: false``, not an error status)."""
+    return cairn.verify(ref, require_trusted=require_trusted, require_anchor=require_anchor).to_json()
 
 
 def _job(row: JobRow) -> Job:

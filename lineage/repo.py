@@ -36,12 +36,9 @@ class Repo:
 
     @cached_property
     def store(self) -> HomeStore:
-        kind = self.settings.blockstore
-        if kind == "local":
+        if self.settings.blockstore == "local":
             return PackStore(self.home / "blocks", compression=self.settings.compression)
-        if kind != "ipfs":
-            raise BadInput(f"CAIRN_BLOCKSTORE={kind!r} is not a block store (use local or ipfs)")
-        api = self.settings.get("ipfs_api")
+        api = self.settings.ipfs_api
         if not api:
             raise BadInput("CAIRN_BLOCKSTORE=ipfs keeps blocks in Kubo: set CAIRN_IPFS_API to its RPC URL")
         from cairn.storage.ipfs_store import IpfsStore
@@ -50,11 +47,11 @@ class Repo:
 
     @cached_property
     def index(self) -> Index:
-        return Index(self.settings.get("index_url") or self.home / "index.sqlite")
+        return Index(self.settings.index_url or self.home / "index.sqlite")
 
     def exists(self) -> bool:
         """Whether anything was ever written: always, for an index shared through a URL."""
-        if self.settings.get("index_url"):
+        if self.settings.index_url:
             return True
         return (self.home / "index.sqlite").exists() or (self.home / "blocks").exists()
 

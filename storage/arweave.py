@@ -43,13 +43,14 @@ import httpx
 from cairn.chunking.cid import CID
 from cairn.errors import BadInput, IntegrityError, RemoteError, RemoteUnavailable
 from cairn.files import atomic_write
+from cairn.settings import DEFAULT_ARWEAVE_RETRY_SECONDS, DEFAULT_ARWEAVE_TIMEOUT
 from cairn.storage.limits import read_capped, read_head
 
 JSON = dict[str, Any]
 T = TypeVar("T")
 
-DEFAULT_TIMEOUT = 60.0
-DEFAULT_RETRY_SECONDS = 120.0
+DEFAULT_TIMEOUT = DEFAULT_ARWEAVE_TIMEOUT
+DEFAULT_RETRY_SECONDS = DEFAULT_ARWEAVE_RETRY_SECONDS
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_CHUNK = 256 * 1024  # Arweave's chunk size; proofs are per chunk
 MIN_CHUNK = 32 * 1024  # no chunk but the last may be smaller (arweave-js's split rule)

@@ -107,15 +107,14 @@ class ChainKey:
 def load_key(settings: Settings) -> ChainKey:
     """The signing key: ``CAIRN_CHAIN_KEY``, else the file ``CAIRN_CHAIN_KEY_FILE`` names (or the
     same keys of config.toml). A file others can read is refused, as ssh refuses such a key."""
-    text = settings.get("chain_key")
+    text = settings.chain_key
     if text:
         if not os.environ.get("CAIRN_CHAIN_KEY"):
             _require_private(settings.home / "config.toml", "config.toml holds chain_key")
         return ChainKey(text)
-    path_text = settings.get("chain_key_file")
-    if not path_text:
+    path = settings.chain_key_file
+    if path is None:
         raise BadInput("no chain key: set CAIRN_CHAIN_KEY (0x-hex) or CAIRN_CHAIN_KEY_FILE (a file of mode 0600)")
-    path = Path(path_text).expanduser()
     _require_private(path, "the chain key file")
     try:
         return ChainKey(path.read_text(encoding="utf-8"))
@@ -130,17 +129,6 @@ def _require_private(path: Path, what: str) -> None:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise BadInput(f"{what} ({path}) can be read by other users (mode {stat.S_IMODE(mode):04o}); chmod 600 it")
-
-
-def confirmations(settings: Settings) -> int:
-    text = settings.get("chain_confirmations", "1") or "1"
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise BadInput(f"CAIRN_CHAIN_CONFIRMATIONS must be a whole number of at least 1, not {text!r}")
-    return value
 
 
 def public_url(url: str) -> str:

@@ -22,6 +22,11 @@ class GcResult:
     bytes_reclaimed: int
     packs_rewritten: int
 
+    def to_json(self) -> dict[str, int]:
+        """What `gc --json` prints."""
+        return {"blocks_kept": self.blocks_kept, "blocks_removed": self.blocks_removed,
+                "bytes_reclaimed": self.bytes_reclaimed, "packs_rewritten": self.packs_rewritten}  # fmt: skip
+
 
 def collect_garbage(store: PackStore, roots: list[CID]) -> GcResult:
     lock = store.gc_lock(exclusive=True)

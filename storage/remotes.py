@@ -11,14 +11,14 @@ from cairn.storage.blockstore import BlockStore
 
 
 def ipfs_api(settings: Settings) -> str:
-    url = settings.get("ipfs_api")
+    url = settings.ipfs_api
     if not url:
         raise BadInput("no IPFS node configured: set CAIRN_IPFS_API (or ipfs_api in config.toml) to its RPC URL")
     return url
 
 
 def arweave_url(settings: Settings) -> str:
-    url = settings.get("arweave_url")
+    url = settings.arweave_url
     if not url:
         raise BadInput("no Arweave gateway configured: set CAIRN_ARWEAVE_URL (or arweave_url in config.toml)")
     return url
@@ -26,16 +26,12 @@ def arweave_url(settings: Settings) -> str:
 
 def arweave_wallet_path(settings: Settings) -> Path:
     """The JWK file: ``CAIRN_ARWEAVE_WALLET`` if set, else the one `cairn wallet new` makes in the home."""
-    given = settings.get("arweave_wallet")
-    return Path(given).expanduser() if given else settings.home / "keys" / "arweave.json"
+    return settings.arweave_wallet
 
 
 def arweave_timing(settings: Settings) -> tuple[float, float]:
     """(request timeout, seconds to keep retrying an unavailable gateway), both configurable."""
-    from cairn.storage.arweave import DEFAULT_RETRY_SECONDS, DEFAULT_TIMEOUT
-
-    return (settings.seconds("arweave_timeout", DEFAULT_TIMEOUT),
-            settings.seconds("arweave_retry_seconds", DEFAULT_RETRY_SECONDS))  # fmt: skip
+    return settings.arweave_timeout, settings.arweave_retry_seconds
 
 
 def open_remote(name: str, settings: Settings) -> BlockStore:
@@ -50,5 +46,5 @@ def open_remote(name: str, settings: Settings) -> BlockStore:
     if name.startswith(("http://", "https://")):
         from cairn.storage.peer import PeerStore
 
-        return PeerStore(name, settings.get("api_token"))
+        return PeerStore(name, settings.api_token)
     raise BadInput(f"unknown remote {name!r} (use ipfs, arweave or the URL of a Cairn server)")

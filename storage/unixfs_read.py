@@ -30,6 +30,9 @@ class FileRef:
     cid: CID
     size: int
 
+    def to_json(self) -> dict[str, str | int]:
+        return {"path": self.path, "cid": str(self.cid), "size": self.size}
+
 
 def node_of(store: BlockStore, cid: CID) -> tuple[PBNode, UnixFSData]:
     node = decode_node(store.get(cid))

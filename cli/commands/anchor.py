@@ -7,15 +7,15 @@ gateway and wallet); the key itself is never printed, with or without ``--json``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.options import HomeOption, JsonOption, open_home
 from cairn.cli.output import emit_json, notice
 
 if TYPE_CHECKING:
-    from cairn.lineage.anchoring.anchor import AnchorResult, ProofCheck, Settled
+    from cairn.lineage.anchoring.anchor import ProofCheck, Settled
     from cairn.lineage.workflows.verify import VerifyReport
 
 app = typer.Typer(
@@ -45,15 +45,10 @@ def anchor(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from cairn.lineage.anchoring.anchor import anchor as do_anchor
-    from cairn.lineage.anchoring.anchor import configured_ledger
-    from cairn.lineage.repo import Repo
-
-    repo = Repo.open(home)
-    result = do_anchor(repo, configured_ledger(repo.settings, to))
+    result = open_home(home).anchor(to=to)
     _report_settled(result.settled)
     if json_out:
-        emit_json(_anchor_json(result))
+        emit_json(result.to_json())
     elif result.placement is None:
         print(f"nothing to anchor: every manifest and run record is anchored on {result.target}")
     else:
@@ -67,20 +62,6 @@ def _report_settled(settled: Settled) -> None:
                "anchoring them again")  # fmt: skip
     for row in settled.abandoned:
         notice(f"an earlier batch of {row.records} records never landed; anchoring them again")
-
-
-def _anchor_json(result: AnchorResult) -> dict[str, Any]:
-    target = result.target
-    placement = result.placement
-    return {
-        "chain_id": target.chain_id if target.chain_id == "arweave" else int(target.chain_id),
-        "contract": target.contract or None,
-        "records": result.records,
-        "root": None if result.root is None else "0x" + result.root.hex(),
-        "tx": None if placement is None else placement.tx,
-        "block": None if placement is None else placement.block,
-        "reanchored": result.reanchored,
-    }
 
 
 @app.command("deploy")
@@ -166,13 +147,6 @@ def _when(timestamp: int | None) -> str:
     if timestamp is None:
         return ""
     return " at " + datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def anchors_json(report: VerifyReport) -> list[dict[str, Any]]:
-    """Each record's anchor for `verify --json`."""
-    return [{"record": str(a.record), "state": a.state, "detail": a.detail, "chain_id": a.chain_id or None,
-             "contract": a.contract or None, "tx": a.tx or None, "block": a.block or None}
-            for a in report.anchors]  # fmt: skip
 
 
 def print_anchors(report: VerifyReport) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.options import HomeOption, JsonOption, open_home
 from cairn.cli.output import emit_json, notice
 
 app = typer.Typer(help="Move artifacts as CAR v1 files.", no_args_is_help=True)
@@ -24,16 +24,8 @@ def export(
 
     Example: cairn car export bafyr... -o model.car
     """
-    from cairn.files import atomic_write
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.carfile import export_car, name_roots
-    from cairn.lineage.workflows.resolve import resolve
-
-    repo = Repo.open(home)
-    cid = resolve(repo, ref)
-    with atomic_write(output) as handle:
-        writer = export_car(repo.store, cid, handle, with_ancestors, name_roots(repo, cid))
-    notice(f"wrote {writer.blocks_written} blocks, {writer.bytes_written} bytes to {output}")
+    blocks, size = open_home(home).export_car(ref, output, with_ancestors=with_ancestors)
+    notice(f"wrote {blocks} blocks, {size} bytes to {output}")
 
 
 @app.command("import")
@@ -43,13 +35,9 @@ def import_(
     home: HomeOption = None,
 ) -> None:
     """Import every block of a CAR file (each verified); its roots become visible when complete."""
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.carfile import import_car
-
-    result = import_car(Repo.open(home), path)
+    result = open_home(home).import_car(path)
     if json_out:
-        emit_json({"roots": [str(r) for r in result.roots], "blocks": result.blocks,
-                   "blocks_new": result.blocks_new, "artifacts": [str(a) for a in result.artifacts]})  # fmt: skip
+        emit_json(result.to_json())
         return
     notice(f"imported {result.blocks} blocks ({result.blocks_new} new)")
     for root in result.roots:

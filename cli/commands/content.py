@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cairn.chunking.profiles import DEFAULT_PROFILE
-from cairn.cli.commands.anchor import anchors_json, print_anchors
-from cairn.cli.options import ForceOption, HomeOption, JsonOption
+from cairn.cli.commands.anchor import print_anchors
+from cairn.cli.options import ForceOption, HomeOption, JsonOption, open_home
 from cairn.cli.output import emit_json, human_bytes, notice, progress_bar
 
 if TYPE_CHECKING:
-    from cairn.chunking.cid import CID
     from cairn.lineage.workflows.verify import VerifyReport
 
 ProfileOption = Annotated[
@@ -46,17 +45,6 @@ def cid(
     print(result.root.cid)
 
 
-def _parent_cid(text: str) -> CID:
-    """A ``--derived-from`` value as a CID; the error says which option was malformed."""
-    from cairn.chunking.cid import CID
-    from cairn.errors import InvalidCID
-
-    try:
-        return CID.parse(text)
-    except InvalidCID as exc:
-        raise InvalidCID(f"--derived-from {text!r} is not a CID ({exc})") from exc
-
-
 def _total_size(paths: list[Path]) -> int:
     total = 0
     for path in paths:
@@ -76,7 +64,7 @@ def publish(
     private: Annotated[bool, typer.Option("--private", help="Never pinned publicly; served with a token.")] = False,
     profile: ProfileOption = DEFAULT_PROFILE,
     derived_from: Annotated[
-        list[str] | None, typer.Option("--derived-from", help="CID of a parent artifact (repeatable).")
+        list[str] | None, typer.Option("--derived-from", help="CID or NAME[@VERSION] of a parent (repeatable).")
     ] = None,
     run: Annotated[Path | None, typer.Option("--run", help="run.json describing how this was made.")] = None,
     force: ForceOption = False,
@@ -88,40 +76,22 @@ def publish(
     Example: cairn publish ./my-model --name my-model --version 1.0 --license apache-2.0
     """
     from cairn.lineage.records.runs import read_run_file
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.publish import PublishOptions
-    from cairn.lineage.workflows.publish import publish as do_publish
 
-    options = PublishOptions(
-        name=name, version=version, kind=kind, license=license_, private=private, profile=profile,
-        derived_from=tuple(_parent_cid(c) for c in derived_from or []), force=force,
-        run=read_run_file(run) if run is not None else None,
-    )  # fmt: skip
-    repo = Repo.open(home)
+    cairn = open_home(home)
     with progress_bar("publishing", _total_size(paths), enabled=not json_out) as advance:
-        result = do_publish(repo, paths, options, advance)
+        result = cairn.publish(
+            *paths, name=name, version=version, kind=kind, license=license_, private=private, profile=profile,
+            derived_from=list(derived_from or []), run=read_run_file(run) if run is not None else None,
+            force=force, progress=advance,
+        )  # fmt: skip
     if result.created_key:
         notice(f"created a signing key: {result.created_key}")
     if json_out:
-        emit_json(_publish_json(result))
+        emit_json(result.to_json())
         return
     notice(f"published {result.name} ({result.kind}, {len(result.files)} files, "
            f"{human_bytes(result.bytes_total)}, {human_bytes(result.bytes_new)} new)")  # fmt: skip
     print(result.cid)
-
-
-def _publish_json(result: Any) -> dict[str, Any]:
-    return {
-        "cid": str(result.cid),
-        "name": result.name,
-        "version": result.version,
-        "kind": result.kind,
-        "files": [{"path": f.path, "cid": str(f.cid), "size": f.size} for f in result.files],
-        "bytes_total": result.bytes_total,
-        "bytes_new": result.bytes_new,
-        "run": str(result.run) if result.run else None,
-        "name_record": str(result.name_record) if result.name_record else None,
-    }
 
 
 def pull(
@@ -138,44 +108,15 @@ def pull(
 
     Example: cairn pull bafyr... -o ./model --include '*.json'
     """
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.pull import pull as do_pull
-    from cairn.lineage.workflows.resolve import resolve_anywhere
-    from cairn.storage.remotes import open_remote
-    from cairn.storage.union import UnionStore
-
-    repo = Repo.open(home)
-    remotes = [open_remote(r, repo.settings) for r in from_ or []]  # peer servers also resolve names
-    target = resolve_anywhere(repo, UnionStore(repo.store, remotes), ref, remotes)
+    cairn = open_home(home)
     with progress_bar("pulling", None, enabled=not json_out) as advance:
-        _fetch_if_needed(repo, target, from_ or [], with_ancestors, advance)
-        result = do_pull(repo, target, output, include or [], force, advance)
+        result = cairn.pull(ref, output, include=include or [], remotes=from_ or [], with_ancestors=with_ancestors,
+                            force=force, progress=advance)  # fmt: skip
     if json_out:
-        emit_json({
-            "cid": str(result.cid), "output": str(result.output), "bytes": result.bytes_written,
-            "files": [{"path": f.path, "cid": str(f.cid), "size": f.size} for f in result.files],
-        })  # fmt: skip
+        emit_json(result.to_json())
         return
     notice(f"pulled {len(result.files)} files, {human_bytes(result.bytes_written)}")
     print(result.output)
-
-
-def _fetch_if_needed(repo: Any, cid: Any, remotes: list[str], with_ancestors: bool, advance: Any) -> None:
-    """Try each ``--from`` remote in turn until the artifact is whole in the local store."""
-    from cairn.errors import CairnError, RemoteError
-    from cairn.lineage.workflows.fetch import fetch_from, is_local
-
-    failures: list[str] = []
-    for remote in remotes:
-        if is_local(repo, cid) and not with_ancestors:
-            return
-        try:
-            fetch_from(repo, remote, cid, with_ancestors, advance)
-            return
-        except CairnError as exc:
-            failures.append(f"{remote}: {exc}")
-    if failures and not is_local(repo, cid):
-        raise RemoteError("; ".join(failures))
 
 
 def verify(
@@ -197,40 +138,19 @@ def verify(
     Reports each signer as trusted or not (`cairn trust list`). Exits 1 naming the first thing
     that failed. Example: cairn verify bafyr... --require-trusted
     """
-    from cairn.lineage.records.trust import trusted_dids
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.resolve import resolve
-    from cairn.lineage.workflows.verify import TrustPolicy
-    from cairn.lineage.workflows.verify import verify as do_verify
-
     if proof is not None:
         from cairn.cli.commands.anchor import verify_proof
 
         return verify_proof(ref, proof, json_out, home)
-    from cairn.lineage.anchoring.anchor import AnchorChecker
-
-    repo = Repo.open(home)
-    target = resolve(repo, ref)
-    anchors = AnchorChecker(repo, require_anchor)
-    report = do_verify(repo.store, target, TrustPolicy(trusted_dids(repo.home), require_trusted), anchors)
+    report = open_home(home).verify(ref, require_trusted=require_trusted, require_anchor=require_anchor)
     if json_out:
-        emit_json(_verify_json(report, require_trusted))
+        emit_json(report.to_json())
     else:
         _print_verify(report)
     if not report.ok:
         if not json_out:
             notice(f"cairn: error: verification failed: {report.failures[0]}")
         raise typer.Exit(1)
-
-
-def _verify_json(report: VerifyReport, require_trusted: bool) -> dict[str, Any]:
-    signers = [{"record": str(s.record), "publisher": s.publisher, "valid": s.valid, "trusted": s.trusted}
-               for s in report.signers]  # fmt: skip
-    return {
-        "cid": str(report.cid), "ok": report.ok, "blocks_checked": report.blocks_checked,
-        "bytes_checked": report.bytes_checked, "failures": report.failures, "signers": signers,
-        "require_trusted": require_trusted, "anchor": report.anchor_state, "anchors": anchors_json(report),
-    }  # fmt: skip
 
 
 def _print_verify(report: VerifyReport) -> None:

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cairn.cli.options import HomeOption
+from cairn.cli.options import HomeOption, open_home
 from cairn.cli.output import human_bytes
 
 
@@ -40,33 +40,28 @@ def _write_dataset(folder: Path) -> None:
 
 def demo(home: HomeOption = None) -> None:
     """Publish, deduplicate, pull and verify a small model and dataset in this home."""
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.publish import PublishOptions, publish
-    from cairn.lineage.workflows.pull import pull
-    from cairn.lineage.workflows.verify import verify
-
-    repo = Repo.open(home)
-    print(f"Cairn home: {repo.home}")
+    cairn = open_home(home)
+    print(f"Cairn home: {cairn.repo.home}")
     with tempfile.TemporaryDirectory(prefix="cairn-demo-") as tmp:
         work = Path(tmp)
         _write_dataset(work / "dataset")
         _write_model(work / "base", seed=1)
         _write_model(work / "tuned", seed=1, scale_layer=3)
-        data = publish(repo, [work / "dataset"], PublishOptions(name="demo-data", version="1", kind="dataset"))
+        data = cairn.publish(work / "dataset", name="demo-data", version="1", kind="dataset")
         _report("dataset", data)
-        base = publish(repo, [work / "base"], PublishOptions(name="demo-model", version="1", kind="model"))
+        base = cairn.publish(work / "base", name="demo-model", version="1", kind="model")
         _report("model", base)
-        tuned = publish(repo, [work / "tuned"], PublishOptions(name="demo-model", version="2", kind="model",
-                                                               derived_from=(base.cid, data.cid)))  # fmt: skip
+        tuned = cairn.publish(work / "tuned", name="demo-model", version="2", kind="model",
+                              derived_from=[base.cid, data.cid])  # fmt: skip
         _report("fine-tune (1 of 8 tensors changed)", tuned)
         out = work / "pulled"
-        result = pull(repo, tuned.cid, out, [], force=False)
+        result = cairn.pull(tuned.cid, out)
         same = all((out / f.path).read_bytes() == (work / "tuned" / f.path).read_bytes() for f in result.files)
         print(f"pulled {len(result.files)} files, {human_bytes(result.bytes_written)}: byte-for-byte {same}")
-        report = verify(repo.store, tuned.cid)
+        report = cairn.verify(tuned.cid)
         print(f"verified {report.blocks_checked} blocks and {len(report.signers)} signed records "
               f"(ancestors included): {'ok' if report.ok else report.failures[0]}")  # fmt: skip
-    print(f"try: cairn ls --home {repo.home}   |   cairn show demo-model@2 --home {repo.home}")
+    print(f"try: cairn ls --home {cairn.repo.home}   |   cairn show demo-model@2 --home {cairn.repo.home}")
     print(tuned.cid)
 
 

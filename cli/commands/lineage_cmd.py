@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cairn.cli.options import HomeOption
+from cairn.cli.options import HomeOption, open_home
 
 
 def register(app: typer.Typer) -> None:
@@ -29,13 +29,9 @@ def lineage(
     """
     from cairn.errors import BadInput
     from cairn.lineage.interop import renderer
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.graph import lineage as build
-    from cairn.lineage.workflows.resolve import resolve
 
     if up and down:
         raise BadInput("choose one of --up and --down")
-    render = renderer(format_)
-    repo = Repo.open(home)
-    graph = build(repo, resolve(repo, ref), "down" if down else "up", depth)
-    print(render(graph, repo))
+    renderer(format_)  # an unknown format is refused before any work
+    cairn = open_home(home)
+    print(cairn.render(cairn.lineage(ref, "down" if down else "up", depth), format_))

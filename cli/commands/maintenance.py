@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.options import HomeOption, JsonOption, open_home
 from cairn.cli.output import emit_json, human_bytes
 
 
@@ -26,17 +26,9 @@ def fsck(
     home: HomeOption = None,
 ) -> None:
     """Re-hash every block and check every artifact against the index; exit 1 on any problem."""
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.maintenance import fsck as do_fsck
-    from cairn.storage.remotes import open_remote
-
-    repo = Repo.open(home)
-    remotes = [open_remote(name, repo.settings) for name in from_ or []]
-    report = do_fsck(repo, repair=repair, reindex=reindex, remotes=remotes)
+    report = open_home(home).fsck(repair=repair, reindex=reindex, remotes=from_ or [])
     if json_out:
-        emit_json({"ok": report.ok, "blocks_checked": report.blocks_checked,
-                   "artifacts_checked": report.artifacts_checked, "problems": report.problems,
-                   "repaired": report.repaired, "notes": report.notes})  # fmt: skip
+        emit_json(report.to_json())
     else:
         for line in report.notes + report.repaired:
             print(line)
@@ -50,13 +42,9 @@ def fsck(
 
 def gc(json_out: JsonOption = False, home: HomeOption = None) -> None:
     """Remove blocks that no artifact or record references, and compact the packs."""
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.maintenance import gc as do_gc
-
-    result = do_gc(Repo.open(home))
+    result = open_home(home).gc()
     if json_out:
-        emit_json({"blocks_kept": result.blocks_kept, "blocks_removed": result.blocks_removed,
-                   "bytes_reclaimed": result.bytes_reclaimed, "packs_rewritten": result.packs_rewritten})  # fmt: skip
+        emit_json(result.to_json())
         return
     print(f"removed {result.blocks_removed} blocks, reclaimed {human_bytes(result.bytes_reclaimed)}; "
           f"kept {result.blocks_kept}")  # fmt: skip

@@ -7,11 +7,11 @@ by this home's key, so it can only move this key's names: another publisher's ``
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.options import HomeOption, JsonOption, open_home
 from cairn.cli.output import emit_json, notice, print_table
 
 app = typer.Typer(help="Signed names: N@V pointing at an artifact, scoped to their publisher.", no_args_is_help=True)
@@ -28,27 +28,12 @@ def set_(
 
     Example: cairn name set my-model@stable bafyr...
     """
-    from cairn.errors import BadInput
-    from cairn.lineage.records.keys import load_or_create_key
-    from cairn.lineage.records.names import NameRef, check_name
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.publish import point_name
-    from cairn.lineage.workflows.resolve import resolve
-
-    repo = Repo.open(home)
-    name = NameRef.parse(ref)
-    if name.publisher is not None:
-        raise BadInput("a name is set by this home's key: leave out the did:key/ prefix")
-    check_name(name.name, name.version)
-    cid = resolve(repo, target)
-    if repo.index.artifact(str(cid)) is None:
-        raise BadInput(f"{target} is not an artifact manifest known to this store")
-    key, _ = load_or_create_key(repo.home)
-    claim = point_name(repo, key, name, cid)
+    view = open_home(home).set_name(ref, target)
     if json_out:
-        emit_json(_claim_json(claim, resolves=True, trusted=True))
+        emit_json(view.to_json())
         return
-    notice(f"{name} -> {cid} (seq {claim.seq}, record {claim.record})")
+    claim = view.claim
+    notice(f"{ref} -> {claim.target} (seq {claim.seq}, record {claim.record})")
 
 
 @app.command("list")
@@ -61,29 +46,10 @@ def list_(
 
     Example: cairn name list my-model --json
     """
-    from cairn.errors import CairnError
-    from cairn.lineage.records.names import NameRef, choose, newest_first
-    from cairn.lineage.records.trust import trusted_dids
-    from cairn.lineage.repo import Repo
-
-    repo = Repo.open(home)
-    claims = newest_first(repo.index.name_claims(name))
-    trusted = trusted_dids(repo.home)
-    try:
-        winner = choose(claims, NameRef(name), lambda: trusted).record
-    except (LookupError, CairnError):
-        winner = None  # none, or several publishers and no single trusted one
-    rows = [_claim_json(c, c.record == winner, c.publisher in trusted) for c in claims]
+    views = open_home(home).names(name)
     if json_out:
-        emit_json(rows)
+        emit_json([v.to_json() for v in views])
         return
-    cells = [["*" if row["resolves"] else "", row["version"] or "", str(row["seq"]), row["target"], row["publisher"],
-              "yes" if row["trusted"] else "no"] for row in rows]  # fmt: skip
+    cells = [["*" if v.resolves else "", v.claim.version or "", str(v.claim.seq), str(v.claim.target),
+              v.claim.publisher, "yes" if v.trusted else "no"] for v in views]  # fmt: skip
     print_table(["", "version", "seq", "target", "publisher", "trusted"], cells)
-
-
-def _claim_json(claim: Any, resolves: bool, trusted: bool) -> dict[str, Any]:
-    return {
-        "name": claim.name, "version": claim.version, "seq": claim.seq, "target": str(claim.target),
-        "record": str(claim.record), "publisher": claim.publisher, "trusted": trusted, "resolves": resolves,
-    }  # fmt: skip

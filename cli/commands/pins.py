@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.options import HomeOption, JsonOption, open_home
 from cairn.cli.output import emit_json, human_bytes, notice, progress_bar
 
 RemoteOption = Annotated[
@@ -37,26 +37,19 @@ def pin(
 
     Example: CAIRN_IPFS_API=http://127.0.0.1:5001 cairn pin my-model@1 --to ipfs
     """
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.pin import pin as do_pin
-    from cairn.lineage.workflows.resolve import resolve
-
-    repo = Repo.open(home)
-    cid = resolve(repo, ref)
+    cairn = open_home(home)
     if to == "arweave":
         from cairn.cli.commands.arweave_pins import pin_to_arweave
 
-        return pin_to_arweave(repo, cid, with_ancestors, yes, json_out)
+        return pin_to_arweave(cairn.repo, cairn.resolve(ref), with_ancestors, yes, json_out)
     with progress_bar("pinning", None, enabled=not json_out) as advance:
-        result = do_pin(repo, cid, to, with_ancestors, advance)
+        result = cairn.pin(ref, to, with_ancestors=with_ancestors, progress=advance)
     if json_out:
-        emit_json({"cid": str(cid), "remote": result.remote, "roots": [str(r) for r in result.roots],
-                   "blocks_sent": result.blocks_sent, "bytes_sent": result.bytes_sent,
-                   "blocks_present": result.blocks_present, "state": "pinned"})  # fmt: skip
+        emit_json(result.to_json())
         return
     notice(f"sent {result.blocks_sent} blocks ({human_bytes(result.bytes_sent)}); "
            f"{result.blocks_present} were already there")  # fmt: skip
-    print(cid)
+    print(result.cid)
 
 
 def unpin(
@@ -65,26 +58,14 @@ def unpin(
     home: HomeOption = None,
 ) -> None:
     """Remove the remote pins of an artifact (its blocks stay local). Arweave has no unpin."""
-    from cairn.errors import BadInput
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.pin import unpin_from_ipfs
-    from cairn.lineage.workflows.resolve import resolve
-
-    if from_ == "arweave":
-        raise BadInput("Arweave is permanent: what was uploaded there can never be unpinned or deleted")
-    if from_ != "ipfs":
-        raise BadInput(f"unknown remote {from_!r} (use ipfs)")
-    repo = Repo.open(home)
-    removed = unpin_from_ipfs(repo, resolve(repo, ref))
+    removed = open_home(home).unpin(ref, remote=from_)
     notice(f"removed {len(removed)} pins")
 
 
 def pins(json_out: JsonOption = False, home: HomeOption = None) -> None:
     """List recorded pins and their state (pinning = incomplete: run the pin again)."""
-    from cairn.lineage.repo import Repo
-
-    repo = Repo.open(home)
-    rows = repo.index.pins() if repo.exists() else []
+    cairn = open_home(home)
+    repo, rows = cairn.repo, cairn.pins()
     if any(row.remote == "arweave" for row in rows):  # Arweave: each transaction, pending or confirmed
         from cairn.cli.commands.arweave_pins import print_transactions, transactions_json
         from cairn.lineage.workflows.arweave_pin import refresh_arweave

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.options import HomeOption, JsonOption, open_home
 from cairn.cli.output import emit_json
 
 token_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
@@ -69,10 +69,7 @@ def token_new(
     home: HomeOption = None,
 ) -> None:
     """Create a token and print it once, alone on the last line."""
-    from cairn.lineage.index.tokens import new_token
-    from cairn.lineage.repo import Repo
-
-    token, info = new_token(Repo.open(home).index, scope)
+    token, info = open_home(home).new_token(scope)
     if json_out:
         emit_json({"id": info.id, "scope": info.scope, "token": token})
         return
@@ -83,10 +80,7 @@ def token_new(
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[str, typer.Argument(metavar="ID")], home: HomeOption = None) -> None:
     """Revoke a token by its id."""
-    from cairn.lineage.index.tokens import revoke_token
-    from cairn.lineage.repo import Repo
-
-    revoke_token(Repo.open(home).index, token_id)
+    open_home(home).revoke_token(token_id)
     print(f"revoked {token_id}")
 
 
@@ -95,10 +89,7 @@ def token_list(json_out: JsonOption = False, home: HomeOption = None) -> None:
     """List tokens (ids and scopes; secrets are not stored)."""
     from dataclasses import asdict
 
-    from cairn.lineage.index.tokens import list_tokens
-    from cairn.lineage.repo import Repo
-
-    tokens = list_tokens(Repo.open(home).index)
+    tokens = open_home(home).tokens()
     if json_out:
         emit_json([asdict(t) for t in tokens])
         return

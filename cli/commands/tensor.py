@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cairn.cli.options import HomeOption, JsonOption
+from cairn.cli.options import HomeOption, JsonOption, open_home
 from cairn.cli.output import emit_json, human_bytes, notice
 
 
@@ -25,24 +25,16 @@ def tensor(
     home: HomeOption = None,
 ) -> None:
     """Write one tensor as .npy. Example: cairn tensor my-model@1 model.safetensors lm_head.weight -o w.npy"""
+    import dataclasses
+
     import numpy as np
 
-    from cairn.lineage.repo import Repo
-    from cairn.lineage.workflows.resolve import resolve
-    from cairn.lineage.workflows.tensors import find_tensor, load_tensor
-    from cairn.storage.remotes import open_remote
-    from cairn.storage.union import UnionStore
-
-    repo = Repo.open(home)
-    cid = resolve(repo, ref)
-    store = UnionStore(repo.store, [open_remote(r, repo.settings) for r in from_ or []])
-    array = load_tensor(store, cid, file, name)
-    np.save(output, array)
-    info = find_tensor(store, cid, file, name)
+    read = open_home(home).tensor_read(ref, file, name, remotes=from_ or [])
+    np.save(output, read.array)
+    info = read.ref
     if json_out:
-        emit_json({"tensor": name, "dtype": info.dtype, "shape": list(info.shape), "bytes": info.end - info.start,
-                   "bytes_fetched": store.bytes_fetched, "output": str(output)})  # fmt: skip
+        emit_json(dataclasses.replace(read, output=output).to_json())
         return
     notice(f"{name}: {info.dtype}{list(info.shape)}, {human_bytes(info.end - info.start)}; "
-           f"fetched {human_bytes(store.bytes_fetched)} from remotes")  # fmt: skip
+           f"fetched {human_bytes(read.bytes_fetched)} from remotes")  # fmt: skip
     print(output)

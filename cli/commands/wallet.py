@@ -33,9 +33,9 @@ def _home_wallet(home: Path | None) -> Path:
 def _warn_if_overridden(home: Path | None) -> None:
     from cairn.settings import load_settings
 
-    given = load_settings(home).get("arweave_wallet")
-    if given:
-        notice(f"note: CAIRN_ARWEAVE_WALLET={given} is set and is the wallet uploads use")
+    settings = load_settings(home)
+    if settings.arweave_wallet_set:
+        notice(f"note: CAIRN_ARWEAVE_WALLET={settings.arweave_wallet} is set and is the wallet uploads use")
 
 
 @app.command("new")
@@ -97,7 +97,7 @@ def _balance(repo: Repo, address: str) -> int | None:
     from cairn.errors import CairnError
     from cairn.lineage.workflows.arweave_pin import open_client
 
-    if not repo.settings.get("arweave_url"):
+    if not repo.settings.arweave_url:
         return None
     try:
         with open_client(repo, retry=False) as client:

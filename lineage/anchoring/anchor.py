@@ -57,7 +57,7 @@ def configured_ledger(settings: Settings, to: str | None = None) -> Ledger:
     records stay pending."""
     chosen = to or _default_ledger_kind(settings)
     if chosen == "evm":
-        contract = settings.get("chain_contract")
+        contract = settings.chain_contract
         if not contract:
             raise BadInput("no anchor contract: set CAIRN_CHAIN_CONTRACT (`cairn anchor deploy` makes one)")
         return EvmLedger(chain_client(settings), contract, load_key(settings))
@@ -72,9 +72,9 @@ def configured_ledger(settings: Settings, to: str | None = None) -> Ledger:
 
 
 def _default_ledger_kind(settings: Settings) -> str | None:
-    if settings.get("chain_rpc"):
+    if settings.chain_rpc:
         return "evm"
-    if settings.get("arweave_url") and settings.get("arweave_wallet"):
+    if settings.arweave_url and settings.arweave_wallet_set:
         return ARWEAVE
     return None
 
@@ -125,6 +125,19 @@ class AnchorResult:
     def reanchored(self) -> int:
         """Records of batches that were reorganised away (they are in this batch again)."""
         return sum(row.records for row in self.settled.gone)
+
+    def to_json(self) -> dict[str, Any]:
+        """What `anchor --json` prints."""
+        target, placement = self.target, self.placement
+        return {
+            "chain_id": target.chain_id if target.chain_id == ARWEAVE else int(target.chain_id),
+            "contract": target.contract or None,
+            "records": self.records,
+            "root": None if self.root is None else "0x" + self.root.hex(),
+            "tx": None if placement is None else placement.tx,
+            "block": None if placement is None else placement.block,
+            "reanchored": self.reanchored,
+        }
 
 
 def anchor(repo: Repo, ledger: Ledger) -> AnchorResult:
@@ -289,7 +302,7 @@ def proof_for(repo: Repo, cid: CID) -> AnchorProof:
         if not repo.index.has_record(str(cid)):
             raise NotFound(f"{cid} is not a manifest or run record of this home")
         raise NotFound(f"{cid} is not anchored yet (pending): `cairn anchor` anchors it")
-    contract = (repo.settings.get("chain_contract") or "").lower()
+    contract = (repo.settings.chain_contract or "").lower()
     preferred = [r for r in rows if contract and r.anchor.contract.lower() == contract]
     return AnchorProof.from_row((preferred or rows)[0])
 
@@ -349,6 +362,12 @@ class AnchorStatus:
     contract: str = ""
     tx: str = ""
     block: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of `verify --json`'s ``anchors``."""
+        return {"record": str(self.record), "state": self.state, "detail": self.detail,
+                "chain_id": self.chain_id or None, "contract": self.contract or None, "tx": self.tx or None,
+                "block": self.block or None}  # fmt: skip
 
 
 class AnchorChecker:

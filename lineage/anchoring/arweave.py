@@ -25,7 +25,7 @@ from cairn.errors import BadInput, CairnError, RemoteError
 from cairn.lineage.anchoring.ledger import ARWEAVE, AnchorTarget
 from cairn.settings import Settings
 from cairn.storage.arweave import APP_NAME, ArweaveClient, ArweaveWallet, Tag, sign_upload, upload_chunks
-from cairn.storage.chain import Placement, confirmations
+from cairn.storage.chain import Placement
 from cairn.storage.remotes import arweave_wallet_path
 
 ANCHOR_TYPE = "anchor"
@@ -61,7 +61,7 @@ class ArweaveLedger:
 
     @classmethod
     def configured(cls, settings: Settings, with_wallet: bool) -> ArweaveLedger:
-        url = settings.get("arweave_url")
+        url = settings.arweave_url
         if not url:
             raise BadInput("no Arweave gateway configured: set CAIRN_ARWEAVE_URL")
         wallet = None
@@ -70,7 +70,7 @@ class ArweaveLedger:
             if not path.exists():
                 raise BadInput("no Arweave wallet: `cairn wallet new`, or set CAIRN_ARWEAVE_WALLET to a JWK file")
             wallet = ArweaveWallet.from_file(path)
-        return cls(ArweaveClient(url), wallet, confirmations(settings))
+        return cls(ArweaveClient(url), wallet, settings.chain_confirmations)
 
     def find(self, root: bytes) -> Placement | None:
         """The earliest mined transaction whose data names ``root``."""

@@ -13,7 +13,7 @@ from typing import Any
 from cairn.errors import BadInput
 from cairn.lineage.anchoring.ledger import AnchorTarget
 from cairn.settings import Settings
-from cairn.storage.chain import ChainClient, ChainKey, Deployment, Placement, confirmations, load_key
+from cairn.storage.chain import ChainClient, ChainKey, Deployment, Placement, load_key
 
 
 class EvmLedger:
@@ -52,10 +52,10 @@ class EvmLedger:
 
 
 def chain_client(settings: Settings) -> ChainClient:
-    rpc = settings.get("chain_rpc")
+    rpc = settings.chain_rpc
     if not rpc:
         raise BadInput("no chain configured: set CAIRN_CHAIN_RPC to the JSON-RPC URL of an EVM chain")
-    return ChainClient(rpc, confirmations(settings))
+    return ChainClient(rpc, settings.chain_confirmations)
 
 
 def deploy_contract(settings: Settings) -> Deployment:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,10 @@ class ArtifactRow:
     publisher: str
     access: str
     published_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of `ls --json` and of ``GET /v1/artifacts``."""
+        return asdict(self)
 
 
 class Index:

@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from cairn.errors import CairnError
 from cairn.lineage.index import schema as t
 from cairn.lineage.index.catalog import Index, now
+from cairn.settings import DEFAULT_JOB_LEASE_SECONDS as DEFAULT_LEASE_SECONDS
 
-DEFAULT_LEASE_SECONDS = 20.0
 JobHandler = Callable[[str, dict[str, Any]], dict[str, Any]]  # (kind, args) -> result
 
 

@@ -9,32 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 from cairn.errors import BadInput
 from cairn.lineage.repo import Repo
-from cairn.lineage.workflows.graph import GraphNode, LineageGraph
+from cairn.lineage.workflows.graph import LineageGraph
 
 Renderer = Callable[[LineageGraph, Repo], str]
 
 
-def _node_json(node: GraphNode) -> dict[str, Any]:
-    keep = ("kind", "name", "version", "license", "profile", "bytes", "parameters", "metrics", "started", "ended")
-    info = {key: node.body[key] for key in keep if key in node.body}
-    return {"cid": node.cid, "type": node.type, "label": node.label, "depth": node.depth,
-            "publisher": node.publisher, "signature_ok": node.signature_ok, **info}  # fmt: skip
-
-
 def render_json(graph: LineageGraph) -> str:
-    return json.dumps(
-        {
-            "root": graph.root,
-            "direction": graph.direction,
-            "nodes": [_node_json(n) for n in graph.nodes.values()],
-            "edges": [{"child": e.child, "parent": e.parent, "relation": e.relation} for e in graph.edges],
-        },
-        indent=2,
-    )
+    return json.dumps(graph.to_json(), indent=2)
 
 
 def render_dot(graph: LineageGraph) -> str:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from cairn.chunking.cid import CID
+    from cairn.settings import Settings
     from cairn.storage.union import UnionStore
 
 # fsspec's read-ahead: small, because a read-ahead past the end of a block fetches the next block
@@ -49,7 +50,7 @@ class CairnFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec ships
         from cairn.storage.union import UnionStore
 
         self.repo = Repo.open(home)
-        names = configured_remotes(self.repo.settings.values) if remotes is None else list(remotes)
+        names = configured_remotes(self.repo.settings) if remotes is None else list(remotes)
         self.store: UnionStore = UnionStore(self.repo.store, [open_remote(n, self.repo.settings) for n in names])
         self.lock = threading.RLock()  # one store, one index: pyarrow may read from its own threads
         self.recent = RecentBlocks(self.store)
@@ -155,9 +156,9 @@ class RecentBlocks:
         return self.store.iter_cids()
 
 
-def configured_remotes(settings: dict[str, str]) -> list[str]:
+def configured_remotes(settings: Settings) -> list[str]:
     """The remotes a home is set up for, in the order they are asked: Kubo, then Arweave."""
-    return [name for name, key in (("ipfs", "ipfs_api"), ("arweave", "arweave_url")) if settings.get(key)]
+    return [name for name, url in (("ipfs", settings.ipfs_api), ("arweave", settings.arweave_url)) if url]
 
 
 def _split(path: str) -> tuple[str, str]:

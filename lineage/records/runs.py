@@ -33,34 +33,36 @@ CODE_FIELDS = {"repo": str, "commit": str, "artifact": str, "path": str}
 
 
 def read_run_file(path: Path) -> dict[str, Any]:
-    """Load and type-check a run.json; errors name the field."""
+    """Load and type-check a run.json; errors name the file and the field."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path} is not JSON: {exc}") from exc
+    return check_run(data, str(path))
+
+
+def check_run(data: Any, where: str = "run") -> dict[str, Any]:
+    """The one check of a run's fields, whoever hands them in (``--run`` file, SDK, REST): an
+    unknown field is refused, never silently dropped. ``where`` names the source in errors."""
     if not isinstance(data, dict):
-        raise BadInput(f"{path} must hold a JSON object")
+        raise BadInput(f"{where} must be a JSON object")
     for key, value in data.items():
         expected = RUN_FIELDS.get(key)
         if expected is None:
-            raise BadInput(f"{path}: unknown run field {key!r} (known: {', '.join(RUN_FIELDS)})")
+            raise BadInput(f"{where}: unknown run field {key!r} (known: {', '.join(RUN_FIELDS)})")
         if not isinstance(value, expected):
-            raise BadInput(f"{path}: run field {key!r} must be a JSON {expected.__name__}")
+            raise BadInput(f"{where}: run field {key!r} must be a JSON {expected.__name__}")
     if "kind" not in data:
-        raise BadInput(f"{path}: a run needs a 'kind' ({', '.join(RUN_KINDS)})")
+        raise BadInput(f"{where}: a run needs a 'kind' ({', '.join(RUN_KINDS)})")
     if not data["kind"]:
-        raise BadInput(f"{path}: 'kind' must not be empty")
-    _check_code(path, data.get("code", {}))
-    return data
-
-
-def _check_code(path: Path, code: dict[str, Any]) -> None:
-    for key, value in code.items():
+        raise BadInput(f"{where}: 'kind' must not be empty")
+    for key, value in data.get("code", {}).items():
         expected = CODE_FIELDS.get(key)
         if expected is None or not isinstance(value, expected):
-            raise BadInput(f"{path}: code.{key} must be one of {', '.join(CODE_FIELDS)} as strings")
+            raise BadInput(f"{where}: code.{key} must be one of {', '.join(CODE_FIELDS)} as strings")
+    return data
 
 
 def run_body(run: dict[str, Any], inputs: list[CID]) -> dict[str, Any]:

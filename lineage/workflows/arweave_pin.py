@@ -58,7 +58,6 @@ from cairn.storage.dagwalk import walk_cids
 from cairn.storage.remotes import arweave_timing, arweave_url, arweave_wallet_path
 
 REMOTE = "arweave"
-DEFAULT_TX_BYTES = 256 << 20
 SPOOL = Path("arweave") / "spool"
 ORPHAN_AGE = 3600.0  # a spool file no row names, this old, belongs to no running upload
 DROP_AFTER = 2 * 3600.0  # a pending transaction the gateway has not known this long was dropped
@@ -142,17 +141,6 @@ def load_wallet(repo: Repo) -> ArweaveWallet:
     return ArweaveWallet.from_file(path)
 
 
-def _tx_bytes(repo: Repo) -> int:
-    text = repo.settings.get("arweave_tx_bytes")
-    try:
-        value = DEFAULT_TX_BYTES if text is None else int(text)
-    except ValueError:
-        raise BadInput(f"arweave_tx_bytes must be a number of bytes, not {text!r}") from None
-    if value < 1 << 16:
-        raise BadInput("arweave_tx_bytes must be at least 65536")
-    return value
-
-
 # -- step 1: resume, then plan --------------------------------------------------------------------
 
 
@@ -178,7 +166,7 @@ def _plan(repo: Repo, client: ArweaveClient, cid: CID, roots: list[CID], cids: l
             new.append((block, size))
         else:
             present, bytes_present = present + 1, bytes_present + size
-    parts = [PlannedPart(blocks, size, 0) for blocks, size in _split(roots, new, _tx_bytes(repo))]
+    parts = [PlannedPart(blocks, size, 0) for blocks, size in _split(roots, new, repo.settings.arweave_tx_bytes)]
     map_size = len(_map_bytes(repo, roots, cids, parts)) if parts or not _has_map(repo, cid, roots) else 0
     address, balance = "", 0
     if parts or map_size:
@@ -445,7 +433,7 @@ def refresh_arweave(repo: Repo, on_notice: Notice | None = None) -> None:
     unreachable gateway leaves the last known states."""
     rows = [r for r in repo.index.arweave_txs()
             if r.state == "pending" or (r.state == "confirmed" and r.confirmations < FINAL_CONFIRMATIONS)]  # fmt: skip
-    if not rows or not repo.settings.get("arweave_url"):
+    if not rows or not repo.settings.arweave_url:
         return
     try:
         with open_client(repo, retry=False) as client:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cairn.chunking.car import CarWriter, Writable, read_blocks, read_header
 from cairn.chunking.cid import CID, DAG_CBOR
@@ -67,6 +67,11 @@ class ImportResult:
     blocks: int = 0
     blocks_new: int = 0
     artifacts: list[CID] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """What `car import --json` prints and ``POST /v1/car`` returns."""
+        return {"roots": [str(r) for r in self.roots], "blocks": self.blocks, "blocks_new": self.blocks_new,
+                "artifacts": [str(a) for a in self.artifacts]}  # fmt: skip
 
 
 def import_car(repo: Repo, path: Path) -> ImportResult:

@@ -51,7 +51,7 @@ def _probe(name: str, url: str | None, probe: Callable[[str], str]) -> Check:
 
 def _index(settings: Settings) -> Check:
     """A shared index (CAIRN_INDEX_URL) must answer and be migrated; the home's SQLite file is local."""
-    url = settings.get("index_url")
+    url = settings.index_url
     if not url:
         return Check("index", None, "the home's index.sqlite")
     from cairn.errors import CairnError
@@ -72,7 +72,7 @@ def run_checks(settings: Settings) -> list[Check]:
     home = settings.home
     checks = [Check("home", True, f"{home} ({'exists' if home.exists() else 'not created yet'})")]
     checks.append(_index(settings))
-    checks.append(_probe("ipfs", settings.get("ipfs_api"), _kubo))
-    checks.append(_probe("arweave", settings.get("arweave_url"), _arweave))
-    checks.append(_probe("chain", settings.get("chain_rpc"), _chain))
+    checks.append(_probe("ipfs", settings.ipfs_api, _kubo))
+    checks.append(_probe("arweave", settings.arweave_url, _arweave))
+    checks.append(_probe("chain", settings.chain_rpc, _chain))
     return checks

@@ -3,10 +3,10 @@ run record and, on request, its ancestors; every block verified by the remote's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from cairn.chunking.cid import CID, DAG_CBOR
-from cairn.errors import CairnError
+from cairn.errors import CairnError, RemoteError
 from cairn.lineage.records.model import decode_record, record_refs
 from cairn.lineage.repo import Repo
 from cairn.storage.dagwalk import walk_cids
@@ -52,3 +52,20 @@ def is_local(repo: Repo, cid: CID) -> bool:
     except CairnError:
         return False
     return True
+
+
+def fetch_first(repo: Repo, cid: CID, remotes: Sequence[str], with_ancestors: bool = False,
+                progress: Callable[[int], None] | None = None) -> None:  # fmt: skip
+    """Try each remote in turn until ``cid`` (and, if asked, its ancestors) is in the local store;
+    a remote that fails is skipped, and only when none gave it is the error raised."""
+    failures: list[str] = []
+    for remote in remotes:
+        if is_local(repo, cid) and not with_ancestors:
+            return
+        try:
+            fetch_from(repo, remote, cid, with_ancestors, progress)
+            return
+        except CairnError as exc:
+            failures.append(f"{remote}: {exc}")
+    if failures and not is_local(repo, cid):
+        raise RemoteError("; ".join(failures))

@@ -56,6 +56,12 @@ class GraphNode:
     def publisher(self) -> str:
         return str(self.body.get("publisher", ""))
 
+    def to_json(self) -> dict[str, Any]:
+        keep = ("kind", "name", "version", "license", "profile", "bytes", "parameters", "metrics", "started", "ended")
+        info = {key: self.body[key] for key in keep if key in self.body}
+        return {"cid": self.cid, "type": self.type, "label": self.label, "depth": self.depth,
+                "publisher": self.publisher, "signature_ok": self.signature_ok, **info}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class GraphEdge:
@@ -73,6 +79,15 @@ class LineageGraph:
     _by_child: dict[str, list[GraphEdge]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _by_parent: dict[str, list[GraphEdge]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _indexed: int = field(default=-1, init=False, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON form: `lineage --format json` and ``GET /v1/lineage/{ref}``."""
+        return {
+            "root": self.root,
+            "direction": self.direction,
+            "nodes": [n.to_json() for n in self.nodes.values()],
+            "edges": [{"child": e.child, "parent": e.parent, "relation": e.relation} for e in self.edges],
+        }
 
     def parents_of(self, cid: str) -> list[GraphEdge]:
         return self._adjacency()[0].get(cid, [])

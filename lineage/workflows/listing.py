@@ -6,13 +6,17 @@ list this way; a plain UnixFS root without a manifest is walked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from cairn.chunking.cid import CID
 from cairn.errors import CairnError
 from cairn.lineage.records.files_meta import read_files_meta
 from cairn.lineage.workflows.pull import list_files
-from cairn.lineage.workflows.resolve import Target
+from cairn.lineage.workflows.resolve import Target, open_target
 from cairn.storage.blockstore import BlockStore
 from cairn.storage.unixfs_path import split_path
+from cairn.storage.unixfs_read import FileRef
 
 Listing = dict[str, tuple[CID, int]]  # path -> (file CID, size)
 
@@ -33,3 +37,28 @@ def artifact_files(store: BlockStore, target: Target) -> Listing:
     if not is_directory:
         return {"": (target.root, files[0].size)}
     return {f.path: (f.cid, f.size) for f in files}
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """What `cairn show` tells about a CID: its manifest's fields (for an artifact) and its files."""
+
+    cid: CID
+    target: Target
+    files: list[FileRef]
+
+    def to_json(self) -> dict[str, Any]:
+        """What `show --json` prints and ``GET /v1/artifacts/{ref}`` returns (for an artifact)."""
+        info: dict[str, Any] = {"cid": str(self.cid), "content": str(self.target.root)}
+        m = self.target.manifest
+        if m is not None:
+            info.update(name=m.name, version=m.version, kind=m.kind, license=m.license, access=m.access,
+                        profile=m.profile, bytes=m.bytes, file_count=m.file_count, publisher=m.publisher,
+                        derived_from=[str(c) for c in m.derived_from], run=str(m.run) if m.run else None)  # fmt: skip
+        info["files"] = [f.to_json() for f in self.files]
+        return info
+
+
+def describe(store: BlockStore, cid: CID) -> ArtifactInfo:
+    target = open_target(store, cid)
+    return ArtifactInfo(cid, target, list_files(store, target.root)[0])

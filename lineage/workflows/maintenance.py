@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from cairn.chunking.cid import CID, DAG_CBOR
 from cairn.errors import BadInput, CairnError
@@ -31,6 +32,11 @@ class FsckReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        """What `fsck --json` prints."""
+        return {"ok": self.ok, "blocks_checked": self.blocks_checked, "artifacts_checked": self.artifacts_checked,
+                "problems": self.problems, "repaired": self.repaired, "notes": self.notes}  # fmt: skip
 
 
 def fsck(repo: Repo, repair: bool = False, reindex: bool = False, remotes: Sequence[BlockStore] = ()) -> FsckReport:

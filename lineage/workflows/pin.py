@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from cairn.chunking.car import CarWriter
 from cairn.chunking.cid import CID, DAG_CBOR
@@ -35,6 +36,12 @@ class PinResult:
     blocks_sent: int
     bytes_sent: int
     blocks_present: int
+
+    def to_json(self) -> dict[str, Any]:
+        """What `pin --json` prints (IPFS and peer servers; Arweave has its own plan and receipt)."""
+        return {"cid": str(self.cid), "remote": self.remote, "roots": [str(r) for r in self.roots],
+                "blocks_sent": self.blocks_sent, "bytes_sent": self.bytes_sent,
+                "blocks_present": self.blocks_present, "state": "pinned"}  # fmt: skip
 
 
 def check_public(repo: Repo, cid: CID) -> None:
@@ -127,7 +134,7 @@ def pin_to_peer(repo: Repo, cid: CID, url: str, with_ancestors: bool = False,
     roots = _complete_roots(repo, cid, with_ancestors) + name_roots(repo, cid)  # a peer resolves our names too
     seen: set[bytes] = set()
     cids = [c for root in roots for c in walk_cids(repo.store, root, seen)]
-    peer = PeerStore(url, repo.settings.get("api_token"))
+    peer = PeerStore(url, repo.settings.api_token)
     try:
         repo.index.set_pin(str(cid), url, "pinning")
         missing = [c for start in range(0, len(cids), 10_000) for c in peer.missing(cids[start : start + 10_000])]

@@ -29,7 +29,7 @@ from cairn.lineage.records.model import (
     sorted_refs,
 )
 from cairn.lineage.records.names import NameClaim, NameRef, check_name, choose, name_record
-from cairn.lineage.records.runs import make_run_record, run_body
+from cairn.lineage.records.runs import check_run, make_run_record, run_body
 from cairn.lineage.records.shards import add_shard_indexes
 from cairn.lineage.repo import Repo
 from cairn.storage.blockstore import StoreWriter
@@ -59,6 +59,9 @@ class PublishedFile:
     cid: CID
     size: int
 
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "cid": str(self.cid), "size": self.size}
+
 
 @dataclass(frozen=True)
 class PublishResult:
@@ -72,6 +75,20 @@ class PublishResult:
     created_key: str | None  # the did:key of a key made by this publish
     run: CID | None = None
     name_record: CID | None = None  # None when republishing changed no name
+
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON form: what `publish --json` prints and ``POST /v1/artifacts`` returns."""
+        return {
+            "cid": str(self.cid),
+            "name": self.name,
+            "version": self.version,
+            "kind": self.kind,
+            "files": [f.to_json() for f in self.files],
+            "bytes_total": self.bytes_total,
+            "bytes_new": self.bytes_new,
+            "run": str(self.run) if self.run else None,
+            "name_record": str(self.name_record) if self.name_record else None,
+        }
 
 
 class _CountingSink:
@@ -174,6 +191,8 @@ def run_inputs(options: PublishOptions) -> list[str]:
 
 def _check_options(repo: Repo, name: str, options: PublishOptions) -> None:
     check_name(name, options.version)
+    if options.run is not None:
+        check_run(options.run)
     if options.kind is not None and options.kind not in KINDS:
         raise BadInput(f"unknown kind {options.kind!r} (use {', '.join(KINDS)})")
     for parent in options.derived_from:

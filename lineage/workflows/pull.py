@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cairn.chunking.cid import CID
 from cairn.chunking.unixfs import NodeType
@@ -43,6 +44,11 @@ class PullResult:
     output: Path
     files: list[FileRef]
     bytes_written: int
+
+    def to_json(self) -> dict[str, Any]:
+        """What `pull --json` prints."""
+        files = [f.to_json() for f in self.files]
+        return {"cid": str(self.cid), "output": str(self.output), "bytes": self.bytes_written, "files": files}
 
 
 def list_files(store: BlockStore, root: CID) -> tuple[list[FileRef], bool]:

@@ -7,7 +7,10 @@ local store, or fetched from a remote and verified first).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +18,7 @@ from cairn.chunking.cid import CID
 from cairn.errors import BadInput, NotFound, UnsupportedFormat
 from cairn.lineage.records.files_meta import read_files_meta
 from cairn.lineage.records.shards import shards_of
+from cairn.lineage.repo import Repo
 from cairn.lineage.workflows.resolve import open_target
 from cairn.storage.blockstore import BlockStore
 from cairn.storage.unixfs_read import iter_range
@@ -60,7 +64,36 @@ def read_tensor_bytes(store: BlockStore, ref: TensorRef) -> bytes:
 
 def load_tensor(store: BlockStore, artifact: CID, file: str, name: str) -> np.ndarray:
     """The tensor as a numpy array (BF16 and F8 as their raw unsigned integers)."""
+    return _as_array(store, find_tensor(store, artifact, file, name))
+
+
+@dataclass(frozen=True)
+class TensorRead:
+    """One tensor read: the array, where it lies, and what had to come from remotes."""
+
+    array: np.ndarray
+    ref: TensorRef
+    bytes_fetched: int
+    output: Path | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """What `tensor --json` prints."""
+        ref = self.ref
+        return {"tensor": ref.name, "dtype": ref.dtype, "shape": list(ref.shape), "bytes": ref.end - ref.start,
+                "bytes_fetched": self.bytes_fetched, "output": str(self.output)}  # fmt: skip
+
+
+def read_tensor(repo: Repo, artifact: CID, file: str, name: str, remotes: Sequence[str] = ()) -> TensorRead:
+    """The tensor, its blocks read locally or fetched (verified, kept) from ``remotes``."""
+    from cairn.storage.remotes import open_remote
+    from cairn.storage.union import UnionStore
+
+    store = UnionStore(repo.store, [open_remote(r, repo.settings) for r in remotes])
     ref = find_tensor(store, artifact, file, name)
+    return TensorRead(_as_array(store, ref), ref, store.bytes_fetched)
+
+
+def _as_array(store: BlockStore, ref: TensorRef) -> np.ndarray:
     dtype = _NUMPY_DTYPES.get(ref.dtype)
     if dtype is None:
         raise UnsupportedFormat(f"tensor dtype {ref.dtype} has no numpy equivalent")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cairn.chunking.cid import CID, DAG_CBOR
 from cairn.errors import CairnError
@@ -32,6 +32,9 @@ class Signer:
     publisher: str
     valid: bool
     trusted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"record": str(self.record), "publisher": self.publisher, "valid": self.valid, "trusted": self.trusted}
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,21 @@ class VerifyReport:
     signers: list[Signer] = field(default_factory=list)
     records: list[CID] = field(default_factory=list)
     anchors: list[AnchorStatus] = field(default_factory=list)
+    require_trusted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON form: what `verify --json` prints and ``GET /v1/verify/{ref}`` returns."""
+        return {
+            "cid": str(self.cid),
+            "ok": self.ok,
+            "blocks_checked": self.blocks_checked,
+            "bytes_checked": self.bytes_checked,
+            "failures": self.failures,
+            "signers": [s.to_json() for s in self.signers],
+            "require_trusted": self.require_trusted,
+            "anchor": self.anchor_state,
+            "anchors": [a.to_json() for a in self.anchors],
+        }
 
     @property
     def ok(self) -> bool:
@@ -87,7 +105,7 @@ def verify(store: BlockStore, cid: CID, policy: TrustPolicy | None = None,
            anchors: AnchorLookup | None = None) -> VerifyReport:  # fmt: skip
     """Check ``cid`` and everything it reaches; never raises for damage, reports it."""
     policy = policy or TrustPolicy()
-    report = VerifyReport(cid)
+    report = VerifyReport(cid, require_trusted=policy.required)
     seen: set[bytes] = set()
     queued: set[bytes] = {cid.raw}
     queue = deque([_Visit(cid, "root")])

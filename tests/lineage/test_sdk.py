@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 
-from cairn.lineage.core import Cairn
+from cairn import Cairn
 from tests.data import real_dataset_dir, real_model_dir
 
 
