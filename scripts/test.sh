@@ -9,23 +9,34 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 
-export CAIRN_KUBO_BIN="$(bash scripts/install-kubo.sh | tail -n 1)"
+# Every service and tool the tests use is installed here, and a failure stops the run: no test may
+# skip for want of one (CAIRN_NO_SKIPS=1 below makes pytest report any skip as a failure).
+# need WHAT SCRIPT: run an install script, print the last line of its output (a path); on failure
+# say what is missing and exit non-zero.
+need() {
+  local what="$1" script="$2" out
+  if ! out="$(bash "$script")"; then
+    echo "error: $what could not be installed ($script failed, its messages are above);" \
+      "the tests need it and must not skip" >&2
+    return 1
+  fi
+  printf '%s\n' "$out" | tail -n 1
+}
+CAIRN_KUBO_BIN="$(need Kubo scripts/install-kubo.sh)"
+export CAIRN_KUBO_BIN
 # PostgreSQL from Debian's packages: the shared index (tests/services/postgres.py starts clusters).
-# When it cannot be installed the PostgreSQL cases skip, saying why.
-if ! CAIRN_PG_BIN="$(bash scripts/install-postgres.sh | tail -n 1)"; then
-  echo "warning: PostgreSQL was not installed; the PostgreSQL index tests will skip" >&2
-  CAIRN_PG_BIN=""
-fi
+CAIRN_PG_BIN="$(need PostgreSQL scripts/install-postgres.sh)"
 export CAIRN_PG_BIN
-bash scripts/install-node-reference.sh
-export CAIRN_ARLOCAL_ENTRY="$(bash scripts/install-arlocal.sh | tail -n 1)"   # the local Arweave gateway
-bash scripts/install-evm-tools.sh >/dev/null   # anvil, cast, solcjs, OpenZeppelin's merkle-tree
-export CAIRN_CHROMIUM="$(bash scripts/install-chromium.sh | tail -n 1)"   # Debian's, for the web page tests
-# The IPFS gateway conformance suite (Go); when it cannot be fetched its test skips, saying why.
-if ! CAIRN_GATEWAY_CONFORMANCE_BIN="$(bash scripts/install-gateway-conformance.sh | tail -n 1)"; then
-  echo "warning: gateway-conformance was not built; tests/api/test_gateway_conformance.py will skip" >&2
-fi
+need "the JS reference importer" scripts/install-node-reference.sh >/dev/null
+CAIRN_ARLOCAL_ENTRY="$(need "arlocal (the local Arweave gateway)" scripts/install-arlocal.sh)"
+export CAIRN_ARLOCAL_ENTRY
+need "the EVM tools (anvil, cast, solcjs, OpenZeppelin's merkle-tree)" scripts/install-evm-tools.sh >/dev/null
+CAIRN_CHROMIUM="$(need "Chromium (for the web page tests)" scripts/install-chromium.sh)"
+export CAIRN_CHROMIUM
+# The IPFS gateway conformance suite (Go), built from third_party/gateway-conformance/.
+CAIRN_GATEWAY_CONFORMANCE_BIN="$(need gateway-conformance scripts/install-gateway-conformance.sh)"
 export CAIRN_GATEWAY_CONFORMANCE_BIN
+export CAIRN_NO_SKIPS=1 # tests/conftest.py: a skipped test is a failure, naming the skip's reason
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -11,7 +11,8 @@ The binaries come from ``CAIRN_PG_BIN`` when set, else from ``scripts/install-po
 ``postgres`` user, in a folder under /tmp that it owns. The server listens on a free 127.0.0.1
 port only, trusts local connections (nothing but this machine can reach it) and, unless asked to
 be durable, skips fsync: a test cluster that loses power is thrown away anyway. The fixture
-skips, saying why, when ``CAIRN_SKIP_POSTGRES=1`` or when PostgreSQL cannot be installed; one
+skips, saying why, when ``CAIRN_SKIP_POSTGRES=1`` or when PostgreSQL cannot be installed (under
+``CAIRN_NO_SKIPS=1``, as in scripts/test.sh, those skips are failures: tests/conftest.py); one
 that is installed but does not start fails the tests that need it, with its log.
 """
 
