@@ -19,7 +19,7 @@ from cairn.chunking.profiles import DEFAULT_PROFILE
 from cairn.lineage.core import Cairn
 from cairn.lineage.records.model import Manifest
 from cairn.lineage.repo import Repo
-from cairn.lineage.workflows.pull import list_files
+from cairn.storage.checkout import list_files
 from cairn.storage.staging import locked_folder
 from cairn.storage.unixfs_read import FileRef, iter_range, safe_name
 

@@ -24,6 +24,7 @@ from cairn.chunking.cid import CID
 from cairn.lineage.repo import Repo
 from cairn.lineage.workflows.carfile import export_car
 from cairn.settings import Settings
+from cairn.storage.blockstore import StoredReads
 
 T = TypeVar("T")
 
@@ -50,9 +51,8 @@ def parse_cid(text: str) -> CID:
             responses={200: {"content": {RAW_TYPE: {}, COMPRESSED_TYPE: {}}}})  # fmt: skip
 def get_block(cid: CidPath, repo: RepoDep, _: ReaderDep, accept: Annotated[str, Header()] = "") -> Response:
     parsed = parse_cid(cid)
-    get_stored = getattr(repo.store, "get_stored", None)
-    if COMPRESSED_TYPE in accept and get_stored is not None:
-        codec, stored = get_stored(parsed)
+    if COMPRESSED_TYPE in accept and isinstance(repo.store, StoredReads):
+        codec, stored = repo.store.get_stored(parsed)
         if codec:
             headers = {"ETag": f'"{parsed}.{codec}"', "X-Cairn-Codec": str(codec), "Vary": "Accept"}
             return Response(stored, media_type=COMPRESSED_TYPE, headers=headers)

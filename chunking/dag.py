@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from cairn.chunking.cid import CID, DAG_PB
 from cairn.chunking.dagpb import PBLink, PBNode, encode_node
 from cairn.chunking.unixfs import NodeType, UnixFSData
 
 BlockSink = Callable[[CID, bytes | memoryview], object]
+
+
+@runtime_checkable
+class BufferingSink(Protocol):
+    """A sink that keeps the buffers it is given past the call (the pack writer writes them on a
+    background thread) and may compress by content: the importer calls ``flush()`` before it
+    unmaps its input, and says what the next blocks hold with ``layout(dtype)``."""
+
+    def __call__(self, cid: CID, data: bytes | memoryview) -> object: ...
+
+    def flush(self) -> None: ...
+
+    def layout(self, dtype: str | None) -> None: ...
 
 
 def discard(cid: CID, data: bytes | memoryview) -> None:

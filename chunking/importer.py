@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cairn.chunking.cid import CID, RAW
-from cairn.chunking.dag import BalancedFileBuilder, BlockSink, DagEntry, emit_directory
+from cairn.chunking.dag import BalancedFileBuilder, BlockSink, BufferingSink, DagEntry, emit_directory
 from cairn.chunking.gguf import parse_gguf
 from cairn.chunking.multihash import digest
 from cairn.chunking.parallel import cut_and_hash
@@ -143,16 +143,14 @@ def import_file(path: Path, profile: Profile, sink: BlockSink, progress: Progres
 def _flush(sink: BlockSink) -> None:
     """Sinks that keep the buffers they are given past the call (the pack writer writes them on a
     background thread) expose ``flush()``; the importer calls it before unmapping the input."""
-    flush = getattr(sink, "flush", None)
-    if flush is not None:
-        flush()
+    if isinstance(sink, BufferingSink):
+        sink.flush()
 
 
 def _hint(sink: BlockSink, dtype: str | None) -> None:
     """Sinks that store blocks may compress floats better knowing their type: ``layout(dtype)``."""
-    layout = getattr(sink, "layout", None)
-    if layout is not None:
-        layout(dtype)
+    if isinstance(sink, BufferingSink):
+        sink.layout(dtype)
 
 
 def _leaf(data: memoryview, hash_code: int, sink: BlockSink) -> DagEntry:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from cairn.chunking.cid import CID
 
@@ -58,3 +58,31 @@ class HomeStore(BlockStore, Protocol):
     def delete_many(self, cids: list[CID]) -> None: ...
 
     def close(self) -> None: ...
+
+
+# Optional capabilities: a store that has one says so by implementing the protocol, and callers
+# ask with ``isinstance`` (these are runtime-checkable), never by probing attribute names.
+
+
+@runtime_checkable
+class InPlaceReads(Protocol):
+    """Stores that verify a block where it lies (a map of a pack) so writers can copy it
+    kernel-side: ``(view, (fd, offset))``, or ``(view, None)`` when it lies nowhere as is."""
+
+    def verify_in_place(self, cid: CID) -> tuple[memoryview, tuple[int, int] | None]: ...
+
+
+@runtime_checkable
+class StoredReads(Protocol):
+    """Stores that can hand a block out as stored, ``(codec, bytes)`` (codec 0: uncompressed),
+    verified, so compressed blocks cross the network as small as they sit on disk."""
+
+    def get_stored(self, cid: CID) -> tuple[int, bytes]: ...
+
+
+@runtime_checkable
+class NameSource(Protocol):
+    """Remotes that know signed name claims (peer Cairn servers): the CIDs of the claim records
+    on a name, which the caller fetches and checks itself."""
+
+    def name_claims(self, ref: object) -> list[CID]: ...

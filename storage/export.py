@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from cairn.chunking.cid import CID, DAG_PB, RAW
 from cairn.chunking.unixfs import NodeType
 from cairn.errors import CorruptInput, IntegrityError, UnsupportedFormat
-from cairn.storage.blockstore import BlockStore
+from cairn.storage.blockstore import BlockStore, InPlaceReads
 from cairn.storage.unixfs_read import MAX_DEPTH, node_of
 
 VERIFIERS = 2  # threads hashing blocks; BLAKE3 runs without the GIL
@@ -63,7 +63,7 @@ def file_pieces(store: BlockStore, cid: CID, depth: int = 0) -> Iterator[Piece]:
 
 
 def _verify(store: BlockStore, pieces: list[Piece]) -> list[Verified]:
-    verify_in_place = getattr(store, "verify_in_place", None)
+    verify_in_place = store.verify_in_place if isinstance(store, InPlaceReads) else None
     done = []
     for piece in pieces:
         if piece.cid is None:

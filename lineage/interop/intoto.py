@@ -46,8 +46,8 @@ from cairn.lineage.interop.common import (
 )
 from cairn.lineage.repo import Repo
 from cairn.lineage.workflows.graph import GraphNode, LineageGraph
-from cairn.lineage.workflows.pull import list_files
 from cairn.storage.blockstore import BlockStore
+from cairn.storage.checkout import list_files
 from cairn.storage.export import file_pieces
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"

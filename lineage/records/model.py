@@ -168,6 +168,40 @@ class Manifest:
             raise CorruptInput(f"manifest {record.cid} is malformed: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class ManifestDraft:
+    """The fields a publisher chooses for a new manifest; ``make_manifest_record`` is the one
+    place that turns them into the signed record (every front end publishes through it)."""
+
+    kind: str
+    name: str
+    version: str | None
+    license: str | None
+    access: str
+    profile: str
+    content: CID
+    bytes: int
+    file_count: int
+    files_meta: CID | None
+    derived_from: tuple[CID, ...] = ()
+    run: CID | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def make_manifest_record(draft: ManifestDraft, key: SigningKey, hash_code: int) -> tuple[SignedRecord, bytes]:
+    """The signed, canonical manifest record of ``draft`` and its encoded bytes."""
+    body = {
+        "cairn": RECORD_VERSION, "type": "artifact", "kind": draft.kind, "name": draft.name,
+        "version": draft.version, "license": draft.license, "access": draft.access, "profile": draft.profile,
+        "content": draft.content, "bytes": draft.bytes, "file_count": draft.file_count,
+        "files_meta": draft.files_meta, "derived_from": sorted_refs(list(draft.derived_from)),
+        "run": None if draft.run is None else draft.run.raw, "meta": finite(draft.meta),
+    }  # fmt: skip
+    signed = sign(body, key)
+    cid, data = encode_record(signed, hash_code)
+    return SignedRecord(cid, signed, signature_ok=True), data
+
+
 def _link(value: Any) -> CID:
     if not isinstance(value, CID):
         raise TypeError("expected a link")

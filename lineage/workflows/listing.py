@@ -12,9 +12,9 @@ from typing import Any
 from cairn.chunking.cid import CID
 from cairn.errors import CairnError
 from cairn.lineage.records.files_meta import read_files_meta
-from cairn.lineage.workflows.pull import list_files
 from cairn.lineage.workflows.resolve import Target, open_target
 from cairn.storage.blockstore import BlockStore
+from cairn.storage.checkout import list_files
 from cairn.storage.unixfs_path import split_path
 from cairn.storage.unixfs_read import FileRef
 

@@ -18,16 +18,7 @@ from cairn.chunking.profiles import DEFAULT_PROFILE, get_profile
 from cairn.errors import BadInput, Conflict
 from cairn.lineage.records.files_meta import emit_files_meta, file_rows
 from cairn.lineage.records.keys import SigningKey, load_or_create_key
-from cairn.lineage.records.model import (
-    KINDS,
-    RECORD_VERSION,
-    Manifest,
-    SignedRecord,
-    encode_record,
-    finite,
-    sign,
-    sorted_refs,
-)
+from cairn.lineage.records.model import KINDS, Manifest, ManifestDraft, make_manifest_record
 from cairn.lineage.records.names import NameClaim, NameRef, check_name, choose, name_record
 from cairn.lineage.records.runs import check_run, make_run_record, run_body
 from cairn.lineage.records.shards import add_shard_indexes
@@ -137,14 +128,13 @@ def publish(
         kind = options.kind or guess_kind([f.path for f in files])
         key, created = load_or_create_key(repo.home)
         meta_cid = emit_files_meta(_rows(paths, imported), profile.hash_code, sink)
-        body = _manifest_body(options, name, kind, imported, meta_cid)
         run_cid = None
         if options.run is not None:
             run_cid, run_data = make_run_record(options.run, list(options.derived_from), key, profile.hash_code)
             sink(run_cid, run_data)
-            body["run"] = run_cid.raw
-        signed = sign(body, key)
-        cid, data = encode_record(signed, profile.hash_code)
+        record, data = make_manifest_record(_draft(options, name, kind, imported, meta_cid, run_cid), key,
+                                            profile.hash_code)  # fmt: skip
+        cid = record.cid
         current = _current_claim(repo, NameRef(name, options.version, key.did))
         if current is not None and current.target != cid and options.version is not None and not options.force:
             raise Conflict(f"{name}@{options.version} already names {current.target}; use --force to publish anyway")
@@ -152,7 +142,7 @@ def publish(
     # The writer committed (fsync, then locations): the artifact may now become visible.
     if run_cid is not None:
         repo.index.add_run(str(run_cid), run_inputs(options))
-    repo.index.add_manifest(Manifest.from_record(SignedRecord(cid, signed, signature_ok=True)))
+    repo.index.add_manifest(Manifest.from_record(record))
     named = None
     if current is None or current.target != cid:  # republishing the same bytes changes no name
         named = point_name(repo, key, NameRef(name, options.version), cid).record
@@ -230,23 +220,11 @@ def _source_paths(paths: list[Path]) -> Callable[[str], Path]:
     return source
 
 
-def _manifest_body(
-    options: PublishOptions, name: str, kind: str, imported: ImportResult, meta_cid: CID
-) -> dict[str, Any]:
-    return {
-        "cairn": RECORD_VERSION,
-        "type": "artifact",
-        "kind": kind,
-        "name": name,
-        "version": options.version,
-        "license": options.license,
-        "access": "private" if options.private else "public",
-        "profile": options.profile,
-        "content": imported.root.cid,
-        "bytes": sum(f.entry.filesize for f in imported.files),
-        "file_count": len(imported.files),
-        "files_meta": meta_cid,
-        "derived_from": sorted_refs(list(options.derived_from)),
-        "run": None,
-        "meta": finite(options.meta),
-    }
+def _draft(options: PublishOptions, name: str, kind: str, imported: ImportResult, meta_cid: CID,
+           run: CID | None) -> ManifestDraft:  # fmt: skip
+    return ManifestDraft(
+        kind=kind, name=name, version=options.version, license=options.license,
+        access="private" if options.private else "public", profile=options.profile, content=imported.root.cid,
+        bytes=sum(f.entry.filesize for f in imported.files), file_count=len(imported.files), files_meta=meta_cid,
+        derived_from=options.derived_from, run=run, meta=options.meta,
+    )  # fmt: skip

@@ -4,7 +4,6 @@ what it is (an artifact manifest, another record, or plain UnixFS)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from cairn.chunking.cid import CID, DAG_CBOR
 from cairn.errors import BadInput, CairnError, NotFound, UnsupportedFormat
@@ -12,7 +11,7 @@ from cairn.lineage.records.model import Manifest, SignedRecord, decode_record
 from cairn.lineage.records.names import NameClaim, NameRef, choose
 from cairn.lineage.records.trust import trusted_dids
 from cairn.lineage.repo import Repo
-from cairn.storage.blockstore import BlockStore
+from cairn.storage.blockstore import BlockStore, NameSource
 
 
 def resolve(repo: Repo, ref: str) -> CID:
@@ -70,13 +69,13 @@ def resolve_anywhere(repo: Repo, store: BlockStore, ref: str, remotes: list[Bloc
     if isinstance(name, CID):
         return name
     claims = repo.index.name_claims(name.name)
-    peers = [r for r in remotes if hasattr(r, "name_claims")]
+    peers = [r for r in remotes if isinstance(r, NameSource)]
     for peer in peers:
         claims += _peer_claims(repo, store, peer, name)
     return resolve_name(repo, name, claims, "in this store or on its peers" if peers else "in this store").target
 
 
-def _peer_claims(repo: Repo, store: BlockStore, peer: Any, ref: NameRef) -> list[NameClaim]:
+def _peer_claims(repo: Repo, store: BlockStore, peer: NameSource, ref: NameRef) -> list[NameClaim]:
     claims = []
     try:
         offered: list[CID] = peer.name_claims(ref)

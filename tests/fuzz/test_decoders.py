@@ -134,7 +134,7 @@ def _directory(draw: st.DrawFn, store: MemoryStore, depth: int) -> DagEntry:
 
 def _read_dag(store: MemoryStore, root: DagEntry) -> list[str]:
     """What pull and the file routes do with a DAG: list its files, read each, walk every block."""
-    from cairn.lineage.workflows.pull import list_files
+    from cairn.storage.checkout import list_files
 
     files, _ = list_files(store, root.cid)
     for ref in files:
