@@ -26,7 +26,7 @@ _HEADERS = {
 def _asset(name: str) -> Response:
     if name not in _ASSETS:
         raise ApiError(404, "not_found", f"no page asset {name!r}")
-    data = resources.files("api").joinpath("static", name).read_bytes()
+    data = resources.files("cairn.api").joinpath("static", name).read_bytes()
     return Response(data, media_type=_ASSETS[name], headers=_HEADERS)
 
 

@@ -1,7 +1,7 @@
 """Where Cairn keeps its state and which services it talks to.
 
 Resolved when needed, never at import time, in the order argument > environment >
-``$CAIRN_HOME/config.toml`` > default (DESIGN.md §3).
+``$CAIRN_HOME/config.toml`` > default (docs/architecture.md, Settings).
 """
 
 from __future__ import annotations

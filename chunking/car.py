@@ -1,7 +1,7 @@
 """CAR v1: a header naming the roots, then ``varint | CID | block`` sections.
 
 Both directions stream: the writer takes blocks one at a time, the reader yields them one at a
-time and checks every block against its CID before handing it out (DESIGN.md §5).
+time and checks every block against its CID before handing it out (docs/formats.md, CAR files).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from cairn.errors import BadInput
 
-MAX_BLOCK = 1024 * 1024  # DESIGN.md §2: no block is ever over 1 MiB
+MAX_BLOCK = 1024 * 1024  # docs/formats.md, Blocks and CIDs: no block is ever over 1 MiB
 
 
 class Chunker(Protocol):

@@ -2,7 +2,7 @@
 
 Written here rather than taken from a library because the one fast library (libipld) encodes
 any byte string that happens to parse as a CID as a link, and Cairn's lineage references are
-exactly such byte strings that must stay plain bytes (DESIGN.md §2). Links are ``CID`` values.
+exactly such byte strings that must stay plain bytes (docs/formats.md, Records). Links are ``CID`` values.
 
 The decoder accepts only the canonical form (minimal integers, definite lengths, map keys
 sorted length-first, 64-bit floats, tag 42 only), so decode → encode returns the same bytes.

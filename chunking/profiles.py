@@ -1,4 +1,4 @@
-"""Import profiles: a name plus every parameter that decides a CID (DESIGN.md §2).
+"""Import profiles: a name plus every parameter that decides a CID (docs/formats.md, Profiles).
 
 The profile name is recorded in each manifest, so anyone can recompute the same CIDs later.
 """

@@ -1,7 +1,7 @@
 """Reading the safetensors header: where each tensor's bytes are, and nothing more.
 
 A safetensors file is an 8-byte little-endian header length, a JSON header, then the tensors'
-bytes. Cairn cuts the header and every tensor separately (DESIGN.md §2, native-v1), so a
+bytes. Cairn cuts the header and every tensor separately (docs/formats.md, Profiles: native-v1), so a
 corrupt header must be an error: guessing would give CIDs nobody can reproduce.
 """
 

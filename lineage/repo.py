@@ -2,7 +2,7 @@
 
 Nothing is created on disk until something is written, so read-only commands on a fresh home
 (``ls``, ``fsck``) leave no trace. Where the index and the blocks live is configuration
-(DESIGN.md §3): ``CAIRN_INDEX_URL`` names a shared database instead of ``index.sqlite``, and
+(docs/architecture.md, Settings): ``CAIRN_INDEX_URL`` names a shared database instead of ``index.sqlite``, and
 ``CAIRN_BLOCKSTORE=ipfs`` keeps every block in the Kubo node instead of ``blocks/``, which
 together leave an API replica with no state of its own.
 """

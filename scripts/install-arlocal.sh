@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install arlocal, the local Arweave gateway the tests run against (DESIGN.md §4), once per
+# Install arlocal, the local Arweave gateway the tests run against (docs/services.md), once per
 # lockfile into a cache outside the checkout, and print the path of its entry script on the
 # last line.
 #

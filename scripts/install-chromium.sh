@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's Chromium for the web page tests (DESIGN.md §4); prints the browser's path last.
+# Debian's Chromium for the web page tests (docs/services.md); prints the browser's path last.
 # Playwright's own browser download cannot work offline, so the distribution's package is used.
 set -euo pipefail
 if ! command -v chromium >/dev/null 2>&1; then

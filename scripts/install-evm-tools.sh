@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the EVM tools of tests/services/evm/package-lock.json: anvil and cast (Foundry's own
 # npm packages, which ship their binaries), solcjs for the anchor contract, and OpenZeppelin's
-# merkle-tree as the reference for lineage/merkle.py.
+# merkle-tree as the reference for chunking/merkle.py.
 #
 # Into tests/services/evm/node_modules (git-ignored), by `npm ci` from npm's cache when the
 # tarballs are there (--prefer-offline); when node_modules already matches the lock file, nothing

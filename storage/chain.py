@@ -6,7 +6,7 @@ one ``eth_getLogs`` over a single block.
 
 Errors. web3.py and requests raise a wide tree; every call to the chain goes through
 ``_translated``, the one place where they become ``RemoteUnavailable`` (the RPC cannot be reached)
-or ``RemoteError`` (it answered with a refusal or nonsense), as DESIGN.md §3 wants them for exit 1.
+or ``RemoteError`` (it answered with a refusal or nonsense), as docs/cli.md (Exit status) wants them for exit 1.
 A message names the RPC by scheme, host and port only: provider URLs often carry an API key.
 
 Faults a transaction meets, and what ``submit`` does about each:
@@ -73,7 +73,7 @@ class ContractBuild:
 
     @classmethod
     def load(cls) -> ContractBuild:
-        folder = resources.files("contracts")
+        folder = resources.files("cairn.contracts")
         abi = json.loads(folder.joinpath("Anchor.abi.json").read_text(encoding="utf-8"))
         return cls(abi, "0x" + folder.joinpath("Anchor.bin").read_text(encoding="utf-8").strip())
 

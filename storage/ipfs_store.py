@@ -1,4 +1,4 @@
-"""A home's block store kept entirely in a Kubo node (``CAIRN_BLOCKSTORE=ipfs``, DESIGN.md §3).
+"""A home's block store kept entirely in a Kubo node (``CAIRN_BLOCKSTORE=ipfs``, docs/architecture.md, Settings).
 
 With it, and the index in a shared database, an API replica holds no state of its own: any
 number of them serve one Kubo node (or a Kubo in front of an IPFS Cluster), and none writes a

@@ -1,7 +1,7 @@
 """A small typed client for the Kubo RPC API (``/api/v0/...``, every call a POST), and a block
 store on top of it.
 
-``ipfshttpclient`` refuses every Kubo since 0.8 (DESIGN.md §4), so Cairn speaks the RPC API
+``ipfshttpclient`` refuses every Kubo since 0.8 (docs/services.md), so Cairn speaks the RPC API
 itself, and only the handful of calls it needs. Two rules hold throughout:
 
 * Nothing Kubo sends back is trusted: a block from ``block/get`` is hashed against its CID, and

@@ -1,5 +1,5 @@
 """Remotes by name: ``ipfs`` (the configured Kubo), ``arweave``, and peer Cairn servers by URL.
-One small registry, so every command accepts the same names (DESIGN.md §3)."""
+One small registry, so every command accepts the same names (docs/cli.md, What the commands accept)."""
 
 from __future__ import annotations
 

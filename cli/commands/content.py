@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from cairn.lineage.workflows.verify import VerifyReport
 
 ProfileOption = Annotated[
-    str, typer.Option("--profile", help="native-v1 (default), native-v2, kubo or unixfs-v1-2025.", show_default=False)
+    str, typer.Option("--profile", help="native-v2 (default), native-v1, kubo or unixfs-v1-2025.", show_default=False)
 ]
 
 

@@ -6,8 +6,8 @@ which is what makes a publish invisible until complete.
 
 One implementation (SQLAlchemy Core) serves both backends: the SQLite file of the home, the
 zero-config default, and a PostgreSQL server named by ``CAIRN_INDEX_URL``, which several API
-replicas share. Tables and migrations live in ``lineage/schema.py``, connections in
-``lineage/db.py``.
+replicas share. Tables and migrations live in ``lineage/index/schema.py``, connections in
+``lineage/index/db.py``.
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ def _v2_job_leases(conn: Connection) -> None:
 
 
 def _v3_names(conn: Connection) -> None:
-    """Signed name records get their own table (DESIGN.md §2: names scoped to publishers, by seq)."""
+    """Signed name records get their own table (docs/formats.md, Name records: names scoped to publishers, by seq)."""
     metadata.create_all(conn, tables=[names], checkfirst=True)
 
 

@@ -1,6 +1,6 @@
 """Signing keys: ed25519, named by did:key, kept 0600 in the home.
 
-The signature scheme is fixed by DESIGN.md §2: ed25519 over ``cairn/record/v1\\n`` followed by
+The signature scheme is fixed by docs/formats.md (Signatures): ed25519 over ``cairn/record/v1\\n`` followed by
 the DAG-CBOR encoding of the record without its ``sig`` field.
 """
 

@@ -1,4 +1,4 @@
-"""Cairn's signed records in DAG-CBOR (DESIGN.md §2), starting with the artifact manifest.
+"""Cairn's signed records in DAG-CBOR (docs/formats.md, Records), starting with the artifact manifest.
 
 A record is deterministic (same inputs, same CID), carries its publisher's did:key and an
 ed25519 signature inside, and is hashed with its artifact's profile hash so that clients
@@ -26,7 +26,7 @@ class NotARecord(UnsupportedFormat):
 
 
 def finite(value: Any) -> Any:
-    """Replace non-finite floats, which DAG-CBOR forbids, by the strings DESIGN.md §2 names."""
+    """Replace non-finite floats, which DAG-CBOR forbids, by the strings docs/formats.md (Records) names."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, dict):

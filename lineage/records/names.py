@@ -1,4 +1,4 @@
-"""Names: signed claims that ``N@V`` is some CID, and the rule that picks one (DESIGN.md §2).
+"""Names: signed claims that ``N@V`` is some CID, and the rule that picks one (docs/formats.md, Name records).
 
 A name belongs to its publisher. Every claim is signed: a name record (``type: "name"``, with a
 ``seq`` that grows with each record the publisher signs for that name) or an artifact manifest,

@@ -1,4 +1,4 @@
-"""Run records: how an artifact was made (DESIGN.md §2): kind, inputs, code, parameters,
+"""Run records: how an artifact was made (docs/formats.md, Run record): kind, inputs, code, parameters,
 environment, metrics, start and end.
 
 ``--run run.json`` takes a JSON object with the run record's fields; every field but ``kind``

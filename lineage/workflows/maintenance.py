@@ -65,7 +65,7 @@ def fsck(repo: Repo, repair: bool = False, reindex: bool = False, remotes: Seque
 
 def _remove_leftovers(repo: Repo, report: FsckReport) -> None:
     """Staging folders of uploads whose server was killed (their lock is free): not problems,
-    leftovers (DESIGN.md §3), removed so that they do not pile up in the home."""
+    leftovers (docs/cli.md, fsck), removed so that they do not pile up in the home."""
     tmp = repo.home / "tmp"
     removed = remove_leftovers(tmp, "upload-*") if tmp.is_dir() else []
     if removed:

@@ -45,7 +45,7 @@ class PinResult:
 
 
 def check_public(repo: Repo, cid: CID) -> None:
-    """Private artifacts never go to a public network (DESIGN.md §2)."""
+    """Private artifacts never go to a public network (docs/formats.md, Artifact manifest)."""
     if cid.codec != DAG_CBOR:
         return
     record = decode_record(cid, repo.store.get(cid))

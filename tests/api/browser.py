@@ -1,4 +1,4 @@
-"""A real headless Chromium (Debian's, DESIGN.md §4) driven over the Chrome DevTools Protocol.
+"""A real headless Chromium (Debian's, docs/services.md) driven over the Chrome DevTools Protocol.
 
 Just what page tests need: open a URL, wait until a script condition holds, evaluate
 JavaScript, click at an element's centre with real mouse events, and take a screenshot.

@@ -1,4 +1,4 @@
-"""Cairn's ``kubo`` and ``unixfs-v1-2025`` profiles give the CIDs Kubo gives (DESIGN.md §2).
+"""Cairn's ``kubo`` and ``unixfs-v1-2025`` profiles give the CIDs Kubo gives (docs/formats.md, Profiles).
 
 The reference is the ``ipfs`` command itself:
 

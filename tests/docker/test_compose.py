@@ -1,6 +1,6 @@
 """docker/ cannot run here (no Docker engine), so these check what can be checked without one:
 the compose file parses, starts the four services, and wires Cairn only with variables Cairn
-reads (DESIGN.md §3) pointing at the services it starts; the Dockerfile copies every package."""
+reads (docs/architecture.md, Settings) pointing at the services it starts; the Dockerfile copies every package."""
 
 from __future__ import annotations
 

@@ -107,7 +107,7 @@ def test_car_lengths_must_be_minimal_varints(where: str) -> None:
         list(read_blocks(stream))
 
 
-# --- safetensors (chunking/safetensors.py, lineage/files_meta.py) -------------------------------
+# --- safetensors (chunking/safetensors.py, lineage/records/files_meta.py) -------------------------
 
 
 def _safetensors(header: bytes, tail: bytes = b"") -> bytes:
@@ -228,7 +228,7 @@ def test_upload_names_no_file_system_can_hold_are_400(api: Api, names: list[str]
     assert not any((api.home / "tmp").iterdir()), "the upload staging folder was left behind"
 
 
-# --- pull of hostile UnixFS (storage/unixfs_read.py, lineage/pull.py, storage/export.py) --------
+# --- pull of hostile UnixFS (storage/unixfs_read.py, lineage/workflows/pull.py, storage/export.py) ---
 
 
 def _import(capsys, tmp_path: Path, root: CID, blocks: dags.Blocks) -> None:
@@ -308,7 +308,7 @@ def test_pull_of_a_file_bomb_is_refused(capsys, home: Path, tmp_path: Path) -> N
     assert not (tmp_path / "out.bin").exists()
 
 
-# --- found by the kill loop (lineage/pull.py, api/artifacts.py, lineage/maintenance.py) --------
+# --- found by the kill loop (lineage/workflows/pull.py, api/artifacts.py, lineage/workflows/maintenance.py) ---
 
 
 def _abandoned_staging(path: Path) -> Path:
@@ -369,7 +369,7 @@ def test_fsck_removes_upload_staging_of_a_killed_server(capsys, home: Path, tmp_
         assert not dead.exists() and (home / "tmp" / "upload-live").exists()
 
 
-# --- found writing the hostile-input tests (api/limits.py, lineage/resolve.py) -------------------
+# --- found writing the hostile-input tests (api/limits.py, lineage/workflows/resolve.py) ----------
 
 
 def test_a_chunked_upload_cannot_pass_the_upload_limit(home: Path) -> None:

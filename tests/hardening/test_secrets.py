@@ -1,4 +1,4 @@
-"""Secrets are never printed or logged, and are kept with mode 0600 (DESIGN.md §5).
+"""Secrets are never printed or logged, and are kept with mode 0600 (README.md, Security and reliability).
 
 A representative session (key and token creation, publish, list, verify, a served home answering
 good, read-only, revoked and forged tokens, a client that pushes to it with CAIRN_API_TOKEN,

@@ -141,7 +141,7 @@ def test_fsspec_finds_cairn_through_its_entry_point_in_a_fresh_process(published
     script = (
         "import sys, fsspec\n"
         "with fsspec.open('cairn://vega@1/airports.csv') as f: head = f.readline()\n"
-        "print(head.decode().strip(), 'cli' in sys.modules)\n"
+        "print(head.decode().strip(), 'cairn.cli' in sys.modules)\n"
     )
     env = {**os.environ, "CAIRN_HOME": str(home)}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)

@@ -239,7 +239,7 @@ def test_json_nodes_carry_manifest_and_run_fields(capsys: Capsys, graph: Graph) 
     )
     assert base["bytes"] > 0 and base["profile"] == "native-v2"
     assert train["type"] == "run" and train["parameters"] == {"lr": 3e-4, "epochs": 3, "batch_size": 32}
-    assert train["metrics"] == {"loss": 0.41, "ppl": "Infinity"}  # non-finite floats as DESIGN §2 stores them
+    assert train["metrics"] == {"loss": 0.41, "ppl": "Infinity"}  # non-finite floats as docs/formats.md stores them
     assert train["started"] == "2025-03-02T08:00:00+01:00"
     assert nodes[graph.raw]["license"] == "cc-by-4.0"
 

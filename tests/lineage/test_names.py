@@ -1,4 +1,4 @@
-"""Name records (DESIGN.md §2): signed, scoped to their publisher, highest seq wins, trust
+"""Name records (docs/formats.md, Name records): signed, scoped to their publisher, highest seq wins, trust
 breaks ties between publishers; these are the rules every resolver (CLI, API, HF, peers) uses."""
 
 from __future__ import annotations

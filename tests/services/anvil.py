@@ -5,7 +5,7 @@ Tests use the session fixture ``anvil``; a developer runs the same code from a s
     .venv/bin/python -m tests.services.anvil             # start, print exports, wait for Ctrl-C
     .venv/bin/python -m tests.services.anvil -- CMD ...  # start, run CMD with CAIRN_CHAIN_RPC/KEY_FILE set, stop
 
-anvil and cast come from npm (``scripts/install-evm-tools.sh``, DESIGN.md §4). The chain runs on
+anvil and cast come from npm (``scripts/install-evm-tools.sh``, docs/services.md). The chain runs on
 a free 127.0.0.1 port with anvil's funded development accounts, whose keys anvil itself writes
 out (``--config-out``), so no key is typed into this file. The helpers talk JSON-RPC with httpx,
 not web3.py, so that what the tests observe does not go through the code under test.
