@@ -29,6 +29,22 @@ def test_cairn_version_prints_the_version_on_a_base_install(base_venv: Venv) -> 
     assert result.returncode == 0 and result.stdout == f"cairn {VERSION}\n", result.stderr
 
 
+STARTUP = """
+import sys
+import cairn
+from cairn.cli.main import run
+assert run(["--version"]) == 0
+heavy = {"typing", "typer", "click", "rich", "numpy", "sqlalchemy", "httpx", "fsspec", "blake3", "cryptography"}
+print(sorted(name for name in sys.modules if name.split(".")[0] in heavy))
+"""
+
+
+def test_import_cairn_and_cairn_version_load_no_dependency_and_not_even_typing(base_venv: Venv) -> None:
+    """What keeps them fast (bench/startup.py): the public names of ``cairn`` resolve on first use."""
+    result = base_venv.run("python", "-c", STARTUP)
+    assert result.returncode == 0 and result.stdout == f"cairn {VERSION}\n[]\n", (result.stdout, result.stderr)
+
+
 def test_the_demo_publishes_pulls_and_verifies_on_a_base_install(base_venv: Venv, tmp_path: Path) -> None:
     env = {"CAIRN_HOME": str(tmp_path / "home")}
     demo = base_venv.run("cairn", "demo", env=env, cwd=tmp_path)
