@@ -12,13 +12,15 @@ that ``import cairn`` (and ``cairn --version``) stays fast: the names below reso
 The package is one namespace over the repository's folders: ``cairn.chunking`` (bytes to CIDs),
 ``cairn.storage`` (block stores and remotes), ``cairn.lineage`` (records, index, workflows, the
 ``Cairn`` facade), ``cairn.api`` (the server) and ``cairn.cli`` (the command). This module and
-``cairn.errors``, ``cairn.settings`` and ``cairn.files`` are the bottom layer: they import no
-other part of Cairn, except for the lazy re-export here.
+``cairn.errors``, ``cairn.extras``, ``cairn.settings`` and ``cairn.files`` are the bottom layer:
+they import no other part of Cairn, except for the lazy re-export here.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# Not ``from typing import TYPE_CHECKING``: importing typing costs more than the rest of ``import
+# cairn`` and ``cairn --version`` together (bench/startup.py); mypy takes this name as typing's.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -36,6 +38,8 @@ _PUBLIC = {
 __all__ = ["CID", "BadInput", "Cairn", "CairnError", "IntegrityError", "NotFound", "RemoteError", "__version__"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from cairn.chunking.cid import CID
     from cairn.errors import BadInput, CairnError, IntegrityError, NotFound, RemoteError
     from cairn.lineage.core import Cairn

@@ -9,7 +9,8 @@ code in a single table (``cli/errors.py``), the API maps them to HTTP statuses.
     │   ├── UnsupportedFormat             a codec, hash or record version Cairn does not read
     │   ├── CorruptInput                  a file or stream that does not parse (safetensors, CAR, dag-pb)
     │   ├── UnsafePath                    `..`, absolute paths, `/` in names, links leaving a folder
-    │   └── Conflict                      name@version reused, target folder not empty
+    │   ├── Conflict                      name@version reused, target folder not empty
+    │   └── MissingExtra                  a feature whose optional packages are not installed
     ├── NotFound (KeyError)               exit 1: nobody has it
     │   └── BlockNotFound
     ├── IntegrityError                    exit 1: bytes do not hash to their CID, bad signature
@@ -46,6 +47,10 @@ class UnsafePath(BadInput):
 
 class Conflict(BadInput):
     """The request contradicts existing state (a name reused, a target folder not empty)."""
+
+
+class MissingExtra(BadInput):
+    """A feature that needs an optional extra of ``cairn-store`` (``cairn.extras``) that is not installed."""
 
 
 class NotFound(CairnError, KeyError):

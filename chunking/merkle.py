@@ -24,13 +24,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from Crypto.Hash import keccak
+from cairn.extras import require
 
 HASH_SIZE = 32
 _WORD = 32
 
 
 def keccak256(data: bytes) -> bytes:
+    """Keccak-256 (Ethereum's, not SHA3-256: the padding differs), from pycryptodome, which the
+    'chain' and 'arweave' extras install: only anchoring and checking anchors hash with it."""
+    require("chain", "an anchor's Merkle proof (keccak-256)", "Crypto")
+    from Crypto.Hash import keccak
+
     return keccak.new(digest_bits=256, data=data).digest()
 
 

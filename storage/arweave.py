@@ -42,6 +42,7 @@ import httpx
 
 from cairn.chunking.cid import CID
 from cairn.errors import BadInput, IntegrityError, RemoteError, RemoteUnavailable
+from cairn.extras import require
 from cairn.files import atomic_write
 from cairn.settings import DEFAULT_ARWEAVE_RETRY_SECONDS, DEFAULT_ARWEAVE_TIMEOUT
 from cairn.storage.limits import read_capped, read_head
@@ -60,6 +61,7 @@ ERROR_BODY = 64 << 10  # of a failed call's body, only this much is read, for it
 READ_SIZE = 1 << 20
 
 APP_NAME = "Cairn"
+FEATURE = "writing to Arweave (a wallet, an upload, an anchor)"  # what needs the 'arweave' extra
 CAR_TYPE = "application/vnd.ipld.car"
 MAP_TYPE = "application/json"
 MAP_KIND = "arweave-block-map"
@@ -103,6 +105,7 @@ class ArweaveWallet:
 
 def _library_wallet(jwk: JSON) -> Any:
     """The library's wallet for a checked JWK; its errors may quote the key, so none is chained."""
+    require("arweave", FEATURE)
     from arweave.arweave_lib import Wallet
 
     if jwk.get("kty") != "RSA" or not all(isinstance(jwk.get(k), str) and jwk[k] for k in _JWK_PRIVATE):
@@ -513,6 +516,7 @@ class ChunkPlan:
 def plan_chunks(path: Path) -> ChunkPlan:
     """Split as arweave-js does (256 KiB chunks; the last two evened out when the last would be
     under 32 KiB), and let the library build the Merkle tree and proofs over those chunks."""
+    require("arweave", FEATURE)
     from arweave.merkle import Chunk, build_layers, generate_leaves, generate_proofs
 
     size = path.stat().st_size
@@ -555,6 +559,7 @@ class SignedUpload:
 def sign_upload(wallet: ArweaveWallet, path: Path, tags: list[Tag], reward: int, anchor: str) -> SignedUpload:
     """Sign a v2 data transaction for the file at ``path`` with the library's deep hash and
     RSA-PSS; the reward and anchor come from the gateway through ``ArweaveClient``."""
+    require("arweave", FEATURE)
     from arweave.arweave_lib import Transaction
 
     plan = plan_chunks(path)

@@ -24,6 +24,7 @@ of a message, a log line or an exception chain (parse errors are raised ``from N
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import stat
@@ -38,9 +39,10 @@ from urllib.parse import urlsplit
 
 from cairn.chunking.merkle import keccak256
 from cairn.errors import BadInput, CairnError, RemoteError, RemoteUnavailable
+from cairn.extras import require
 from cairn.settings import Settings
 
-ANCHORED_TOPIC = "0x" + keccak256(b"Anchored(bytes32,address,uint256)").hex()
+FEATURE = "anchoring on an EVM chain (CAIRN_CHAIN_RPC)"
 MAX_ATTEMPTS = 4  # transactions made for one root before giving up
 DROPPED_POLLS = 3  # polls in a row on which the node does not know the transaction: it was dropped
 RPC_TIMEOUT = 30.0
@@ -84,6 +86,7 @@ class ChainKey:
     __slots__ = ("_account",)
 
     def __init__(self, hex_key: str) -> None:
+        require("chain", FEATURE)
         from eth_account import Account
 
         try:
@@ -140,6 +143,12 @@ def public_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{more}"
 
 
+@functools.cache
+def _anchored_topic() -> str:
+    """The topic of the contract's ``Anchored`` event (hashed on first use: keccak is an extra's)."""
+    return "0x" + keccak256(b"Anchored(bytes32,address,uint256)").hex()
+
+
 def _hex(value: bytes) -> str:
     return "0x" + bytes(value).hex()
 
@@ -149,6 +158,7 @@ class ChainClient:
 
     def __init__(self, rpc_url: str, confirmations: int = 1, poll_seconds: float = 1.0,
                  wait_seconds: float = 600.0) -> None:  # fmt: skip
+        require("chain", FEATURE)
         self.rpc_url = rpc_url
         self.confirmations = confirmations
         self.poll_seconds = poll_seconds
@@ -236,7 +246,7 @@ class ChainClient:
         """The ``Anchored`` event of ``root`` in ``block`` of today's chain, or None."""
         if block > self.head():
             return None
-        query = {"address": address, "fromBlock": block, "toBlock": block, "topics": [ANCHORED_TOPIC, _hex(root)]}
+        query = {"address": address, "fromBlock": block, "toBlock": block, "topics": [_anchored_topic(), _hex(root)]}
         with self._translated(f"eth_getLogs at block {block}"):
             logs = self.w3.eth.get_logs(query)
         for log in logs:

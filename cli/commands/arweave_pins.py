@@ -71,13 +71,11 @@ def describe(plan: ArweavePlan) -> None:
 
 
 def _confirm() -> None:
-    import click
-
     from cairn.errors import BadInput
 
-    try:
-        agreed = click.confirm("Publish this permanently to Arweave?", default=False, err=True)
-    except (click.Abort, EOFError, OSError):
+    try:  # typer's own prompt: newer typer ships without click, so Cairn never imports click itself
+        agreed = typer.confirm("Publish this permanently to Arweave?", default=False, err=True)
+    except (typer.Abort, EOFError, OSError):
         raise BadInput("Arweave uploads are permanent and paid: nothing was uploaded; confirm with --yes") from None
     if not agreed:
         notice("nothing was uploaded")

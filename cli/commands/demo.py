@@ -7,6 +7,7 @@ happened at each step.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ from cairn.cli.output import human_bytes
 
 def _write_model(folder: Path, seed: int, scale_layer: int | None = None) -> None:
     import numpy as np
-    from safetensors.numpy import save_file
 
     rng = np.random.default_rng(seed)
     tensors = {f"model.layers.{i}.mlp.weight": rng.standard_normal((512, 2048)).astype(np.float16) for i in range(8)}
@@ -25,8 +25,30 @@ def _write_model(folder: Path, seed: int, scale_layer: int | None = None) -> Non
         name = f"model.layers.{scale_layer}.mlp.weight"
         tensors[name] = (tensors[name] * 0.9).astype(np.float16)
     folder.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    save_safetensors(tensors, folder / "model.safetensors", metadata={"format": "pt"})
     (folder / "config.json").write_text('{"model_type": "demo", "hidden_size": 512, "num_layers": 8}\n')
+
+
+def save_safetensors(tensors: dict[str, Any], path: Path, metadata: dict[str, str]) -> None:
+    """Write numpy arrays as a safetensors file, as ``safetensors.numpy.save_file`` lays it out
+    (an 8-byte little-endian header size, a JSON header padded with spaces to 8 bytes, the
+    tensors' bytes largest item size first, then by name), so that the demo needs nothing beyond
+    the base install."""
+    dtypes = {"float16": "F16", "float32": "F32", "float64": "F64", "int32": "I32", "int64": "I64", "uint8": "U8"}
+    header: dict[str, Any] = {"__metadata__": metadata}
+    order = sorted(tensors, key=lambda name: (-tensors[name].dtype.itemsize, name))
+    offset = 0
+    for name in order:
+        array = tensors[name]
+        header[name] = {"dtype": dtypes[str(array.dtype)], "shape": list(array.shape),
+                        "data_offsets": [offset, offset + array.nbytes]}  # fmt: skip
+        offset += array.nbytes
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as handle:
+        handle.write(len(text).to_bytes(8, "little") + text)
+        for name in order:
+            handle.write(tensors[name].astype(tensors[name].dtype.newbyteorder("<"), copy=False).tobytes())
 
 
 def _write_dataset(folder: Path) -> None:

@@ -39,6 +39,9 @@ def serve(
 
     Example: cairn serve --port 8080 (writes need `cairn token new --scope write`)
     """
+    from cairn.extras import require
+
+    require("server", "cairn serve")
     import uvicorn
 
     from cairn.api.app import create_app

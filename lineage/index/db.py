@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from cairn.errors import BadInput, RemoteUnavailable
+from cairn.extras import require
 
 
 class IndexUnavailable(RemoteUnavailable):
@@ -63,6 +64,8 @@ def engine_for(url: URL) -> Engine:
     with _shared_lock:
         engine = _shared.get(key)
         if engine is None:
+            if url.get_driver_name() == "psycopg":
+                require("postgres", "a PostgreSQL index (CAIRN_INDEX_URL)")
             engine = sa.create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=True, pool_recycle=1800)
             _shared[key] = engine
         return engine

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from cairn.extras import install_hint, missing
 from cairn.lineage.index.schema import schema_version
 from cairn.settings import Settings
 
@@ -40,13 +41,19 @@ def _chain(url: str) -> str:
     return f"EVM chain {int(answer.json()['result'], 16)} at {url}"
 
 
-def _probe(name: str, url: str | None, probe: Callable[[str], str]) -> Check:
+def _probe(name: str, url: str | None, probe: Callable[[str], str], extra: str | None = None) -> Check:
+    """``extra``: the optional extra that Cairn needs to use this service beyond reading it; when
+    it is not installed the check says so (the service itself may still answer)."""
     if not url:
         return Check(name, None, "not configured")
+    note = ""
+    if extra is not None and missing(extra):
+        note = f" (the {extra!r} extra is missing, so Cairn cannot write to it: {install_hint(extra)})"
     try:
-        return Check(name, True, probe(url))
+        return Check(name, True, probe(url) + note)
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-        return Check(name, False, f"{url}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        return Check(name, False, f"{url}: {type(exc).__name__}: {detail}{note}")
 
 
 def _index(settings: Settings) -> Check:
@@ -73,6 +80,6 @@ def run_checks(settings: Settings) -> list[Check]:
     checks = [Check("home", True, f"{home} ({'exists' if home.exists() else 'not created yet'})")]
     checks.append(_index(settings))
     checks.append(_probe("ipfs", settings.ipfs_api, _kubo))
-    checks.append(_probe("arweave", settings.arweave_url, _arweave))
-    checks.append(_probe("chain", settings.chain_rpc, _chain))
+    checks.append(_probe("arweave", settings.arweave_url, _arweave, "arweave"))
+    checks.append(_probe("chain", settings.chain_rpc, _chain, "chain"))
     return checks

@@ -32,3 +32,23 @@ def test_tables_print_cids_and_dids_whole_through_a_pipe(tmp_path: Path) -> None
     did = cairn_process("key", "show", home=home).last_line
     listed = cairn_process("name", "list", "demo-model", home=home).out.split()
     assert did.startswith("did:key:z") and did in listed and cid in listed
+
+
+def test_the_demo_writes_safetensors_byte_for_byte_as_the_safetensors_package_does(tmp_path: Path) -> None:
+    """The demo writes its model itself (the base install has no safetensors package): the same
+    bytes as ``safetensors.numpy.save_file``, mixed dtypes and an empty tensor included."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    from cairn.cli.commands.demo import save_safetensors
+
+    rng = np.random.default_rng(3)
+    tensors: dict[str, np.ndarray] = {
+        "b.weight": rng.standard_normal((3, 5)).astype(np.float16),
+        "a.steps": np.arange(7, dtype=np.int64),
+        "c.bias": rng.standard_normal(4).astype(np.float32),
+        "d.empty": np.zeros(0, dtype=np.uint8),
+    }
+    save_safetensors(tensors, tmp_path / "ours.safetensors", metadata={"format": "pt"})
+    save_file(tensors, str(tmp_path / "reference.safetensors"), metadata={"format": "pt"})
+    assert (tmp_path / "ours.safetensors").read_bytes() == (tmp_path / "reference.safetensors").read_bytes()

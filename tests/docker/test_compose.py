@@ -34,3 +34,10 @@ def test_dockerfile_installs_every_package() -> None:
     for name in re.findall(r'"(\w+)\*?"', packages.group(1)):
         assert f"COPY {name} ./{name}" in dockerfile, name
     assert 'CMD ["cairn", "serve", "--host", "0.0.0.0", "--port", "8080"]' in dockerfile
+
+
+def test_the_image_installs_the_extras_that_cairn_serve_and_compose_need() -> None:
+    """The base install has no server (cairn.extras): the image installs [all], since compose also
+    wires Cairn to a chain and to Arweave."""
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    assert "RUN pip install --no-cache-dir '.[all]'" in dockerfile
