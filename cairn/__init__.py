@@ -33,16 +33,36 @@ _PUBLIC = {
     "IntegrityError": "cairn.errors",
     "RemoteError": "cairn.errors",
     "CID": "cairn.chunking.cid",
+    "Access": "cairn.lineage.core",
+    # the results the façade returns; each has to_json(), the form --json prints and REST returns
+    "PublishResult": "cairn.lineage.core",
+    "PullResult": "cairn.lineage.core",
+    "VerifyReport": "cairn.lineage.core",
+    "ArtifactInfo": "cairn.lineage.core",
+    "LineageGraph": "cairn.lineage.core",
+    "ClaimView": "cairn.lineage.core",
 }
 
-__all__ = ["CID", "BadInput", "Cairn", "CairnError", "IntegrityError", "NotFound", "RemoteError", "__version__"]
+__all__ = [
+    "CID", "Access", "ArtifactInfo", "BadInput", "Cairn", "CairnError", "ClaimView", "IntegrityError",
+    "LineageGraph", "NotFound", "PublishResult", "PullResult", "RemoteError", "VerifyReport", "__version__",
+]  # fmt: skip
 
 if TYPE_CHECKING:
     from typing import Any
 
     from cairn.chunking.cid import CID
     from cairn.errors import BadInput, CairnError, IntegrityError, NotFound, RemoteError
-    from cairn.lineage.core import Cairn
+    from cairn.lineage.core import (
+        Access,
+        ArtifactInfo,
+        Cairn,
+        ClaimView,
+        LineageGraph,
+        PublishResult,
+        PullResult,
+        VerifyReport,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -34,6 +34,7 @@ from cairn.lineage.repo import Repo
 from cairn.lineage.workflows.access import Access
 from cairn.lineage.workflows.graph import Direction, LineageGraph
 from cairn.lineage.workflows.listing import ArtifactInfo
+from cairn.lineage.workflows.names import ClaimView
 from cairn.lineage.workflows.publish import PublishResult
 from cairn.lineage.workflows.pull import PullResult
 from cairn.lineage.workflows.verify import VerifyReport
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from cairn.lineage.records.model import Manifest
     from cairn.lineage.workflows.carfile import ImportResult
     from cairn.lineage.workflows.maintenance import FsckReport
-    from cairn.lineage.workflows.names import ClaimView
     from cairn.lineage.workflows.pin import PinResult
     from cairn.lineage.workflows.tensors import TensorRead
     from cairn.storage.gc import GcResult
@@ -56,7 +56,17 @@ PathLike = str | os.PathLike[str]
 Ref = str | CID  # a CID, or a name: N, N@V, did:key:…/N@V
 Progress = Callable[[int], None]
 
-__all__ = ["Access", "Cairn"]
+# The façade and the results it returns (re-exported by ``cairn``).
+__all__ = [
+    "Access",
+    "ArtifactInfo",
+    "Cairn",
+    "ClaimView",
+    "LineageGraph",
+    "PublishResult",
+    "PullResult",
+    "VerifyReport",
+]
 
 
 class Cairn:
