@@ -32,7 +32,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cairn.api.artifacts import file_response
-from cairn.api.deps import Caller, ReaderDep, RepoDep
+from cairn.api.deps import Caller, ReaderDep, RepoDep, access_of
 from cairn.api.errors import ApiError
 from cairn.api.gateway import head_only
 from cairn.chunking.cid import CID
@@ -56,9 +56,9 @@ class Revision:
     pinned: bool  # asked for by commit (or CID), so it can never point elsewhere
 
 
-def commit_of(cid: str) -> str:
+def commit_of(cid: CID) -> str:
     """The 40-hex commit id the client's cache needs: sha1 of the manifest's binary CID."""
-    return hashlib.sha1(CID.parse(cid).raw, usedforsecurity=False).hexdigest()
+    return hashlib.sha1(cid.raw, usedforsecurity=False).hexdigest()
 
 
 def _hub_error(status: int, code: str, detail: str) -> ApiError:
@@ -75,23 +75,24 @@ def find_revision(repo: Repo, repo_id: str, revision: str | None, caller: Caller
     if not mutable:
         for row in rows.values():
             commit = commit_of(row.cid)
-            if revision in (commit, row.cid):
+            if revision in (commit, str(row.cid)):
                 return Revision(row, commit, pinned=True)
     try:
-        seen = [c for c in claims if str(c.target) in rows]
+        seen = [c for c in claims if c.target in rows]
         claim = resolve_name(repo, NameRef(repo_id, None if mutable else revision), seen)
     except NotFound:
         raise _hub_error(404, "RevisionNotFound", f"{repo_id} has no version or commit {revision!r}") from None
-    row = rows[str(claim.target)]
+    row = rows[claim.target]
     return Revision(row, commit_of(row.cid), pinned=False)
 
 
-def _named_rows(repo: Repo, claims: list[NameClaim], caller: Caller) -> dict[str, ArtifactRow]:
+def _named_rows(repo: Repo, claims: list[NameClaim], caller: Caller) -> dict[CID, ArtifactRow]:
     """The artifacts here that one of ``claims`` points at and the caller may see."""
     rows = {}
+    access = access_of(caller)
     for claim in claims:
-        row = repo.index.artifact(str(claim.target))
-        if row is not None and (row.access == "public" or caller.can("read")):
+        row = repo.index.artifact(claim.target)
+        if row is not None and access.allows(row.access):
             rows[row.cid] = row
     return rows
 
@@ -100,7 +101,7 @@ def _files(repo: Repo, rev: Revision) -> list[FileRef]:
     from cairn.lineage.workflows.listing import artifact_files
     from cairn.lineage.workflows.resolve import open_target
 
-    listing = artifact_files(repo.store, open_target(repo.store, CID.parse(rev.row.cid)))
+    listing = artifact_files(repo.store, open_target(repo.store, rev.row.cid))
     return [FileRef(path, cid, size) for path, (cid, size) in sorted(listing.items())]
 
 
@@ -111,11 +112,11 @@ def _when(row: ArtifactRow) -> str:
 def _model_info(repo: Repo, repo_id: str, rev: Revision) -> dict[str, Any]:
     row = rev.row
     return {
-        "_id": row.cid, "id": repo_id, "modelId": repo_id, "sha": rev.commit, "private": row.access != "public",
+        "_id": str(row.cid), "id": repo_id, "modelId": repo_id, "sha": rev.commit, "private": row.access != "public",
         "gated": False, "disabled": False, "downloads": 0, "likes": 0, "tags": [row.kind, "cairn"],
         "lastModified": _when(row), "createdAt": _when(row),
         "siblings": [{"rfilename": f.path, "size": f.size} for f in _files(repo, rev)],
-        "cairn": {"cid": row.cid, "name": row.name, "version": row.version, "kind": row.kind},
+        "cairn": {"cid": str(row.cid), "name": row.name, "version": row.version, "kind": row.kind},
     }  # fmt: skip
 
 
@@ -164,7 +165,7 @@ def resolve_file(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     rev = find_revision(repo, repo_id, revision, caller)
-    headers = {"X-Repo-Commit": rev.commit, "X-Cairn-Cid": rev.row.cid}
+    headers = {"X-Repo-Commit": rev.commit, "X-Cairn-Cid": str(rev.row.cid)}
     if not rev.pinned:
         kind = "/datasets" if request.url.path.startswith("/datasets/") else ""
         location = f"{kind}/{quote(repo_id)}/resolve/{rev.commit}/{quote(filename)}"

@@ -80,7 +80,7 @@ def create_pin(body: PinRequest, repo: RepoDep, _: WriterDep) -> Job:
 @router.get("/pins", response_model=list[PinEntry])
 def list_pins(repo: RepoDep, _: ReaderDep) -> list[PinEntry]:
     return [
-        PinEntry(cid=p.cid, remote=p.remote, state=p.state, blocks_sent=p.blocks_sent, bytes_sent=p.bytes_sent)
+        PinEntry(cid=str(p.cid), remote=p.remote, state=p.state, blocks_sent=p.blocks_sent, bytes_sent=p.bytes_sent)
         for p in repo.index.pins()
     ]
 

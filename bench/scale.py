@@ -132,7 +132,7 @@ def lineage_round(index_url: str | None, home: Path, artifacts: int) -> dict[str
     cids = [str(CID.of(DAG_CBOR, BLAKE3, i.to_bytes(4, "big"))) for i in range(artifacts)]
     repo = Repo.open(home)
     repo.index.migrate()
-    edges = [(cids[i], cids[(i - 1) // 4], "derived_from") for i in range(1, artifacts)]
+    edges = [(CID.parse(cids[i]), CID.parse(cids[(i - 1) // 4]), "derived_from") for i in range(1, artifacts)]
     for start in range(0, len(edges), 20_000):
         repo.index.add_edges(edges[start : start + 20_000])
     walks = []

@@ -54,13 +54,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
+
+if TYPE_CHECKING:
+    from cairn.chunking.cid import CID
 
 # seconds, until re-runs measure them
 FIRST_GUESS = {"publish": 1.0, "pull": 0.8, "pin": 1.5, "serve": 1.0, "arweave": 2.0, "anchor": 1.5}
@@ -109,7 +112,7 @@ class Loop:
     arweave: Arweave | None = None
     chain: Chain | None = None
     stored: list[Stored] = field(default_factory=list)
-    verified: set[str] = field(default_factory=set)
+    verified: set[CID] = field(default_factory=set)
     pinned: set[str] = field(default_factory=set)
     on_arweave: set[str] = field(default_factory=set)
     ledger: dict[str, str] = field(default_factory=dict)  # what the paid-once checks last found
@@ -207,7 +210,6 @@ def expect_ok(done: subprocess.CompletedProcess[str], what: str) -> str:
 
 def check_home(loop: Loop, with_cli: bool) -> None:
     """fsck is clean, every newly listed artifact verifies, every stored one is still listed."""
-    from cairn.chunking.cid import CID
     from cairn.lineage.repo import Repo
     from cairn.lineage.workflows.maintenance import fsck
     from cairn.lineage.workflows.verify import verify
@@ -218,8 +220,8 @@ def check_home(loop: Loop, with_cli: bool) -> None:
         if not report.ok:
             raise CheckFailed(f"fsck: {report.problems[:3]}")
         listed = {row.cid for row in repo.index.artifacts()}
-        for cid in sorted(listed - loop.verified):
-            result = verify(repo.store, CID.parse(cid))
+        for cid in sorted(listed - loop.verified, key=str):
+            result = verify(repo.store, cid)
             if not result.ok:
                 raise CheckFailed(f"listed artifact {cid} does not verify: {result.failures[:3]}")
             loop.verified.add(cid)

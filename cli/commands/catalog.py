@@ -21,7 +21,7 @@ def ls(json_out: JsonOption = False, home: HomeOption = None) -> None:
     if json_out:
         emit_json([row.to_json() for row in rows])
         return
-    cells = [[r.name, r.version or "", r.kind, human_bytes(r.bytes), str(r.file_count), r.cid] for r in rows]
+    cells = [[r.name, r.version or "", r.kind, human_bytes(r.bytes), str(r.file_count), str(r.cid)] for r in rows]
     print_table(["name", "version", "kind", "size", "files", "cid"], cells)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -72,7 +71,7 @@ def pins(json_out: JsonOption = False, home: HomeOption = None) -> None:
 
         refresh_arweave(repo, notice)
     if json_out:
-        emit_json([asdict(row) | ({"transactions": transactions_json(repo.index.arweave_txs(row.cid))}
+        emit_json([row.to_json() | ({"transactions": transactions_json(repo.index.arweave_txs(row.cid))}
                                   if row.remote == "arweave" else {}) for row in rows])  # fmt: skip
         return
     for row in rows:

@@ -148,17 +148,17 @@ def anchor(repo: Repo, ledger: Ledger) -> AnchorResult:
         cids = repo.index.unanchored(target.chain_id, target.contract)
         if not cids:
             return AnchorResult(target, 0, settled=settled)
-        tree = MerkleTree.of(CID.parse(cid).raw for cid in cids)
+        tree = MerkleTree.of(cid.raw for cid in cids)
         batch = repo.index.add_anchor(tree.root, target.chain_id, target.contract, _proof_rows(tree, cids))
         placement = ledger.submit(tree.root, lambda tx: repo.index.set_anchor(batch, "sending", tx=tx))
         repo.index.set_anchor(batch, "anchored", placement.tx, placement.block)
         return AnchorResult(target, len(cids), tree.root, placement, settled)
 
 
-def _proof_rows(tree: MerkleTree, cids: list[str]) -> list[tuple[str, bytes, bytes]]:
+def _proof_rows(tree: MerkleTree, cids: list[CID]) -> list[tuple[CID, bytes, bytes]]:
     rows = []
     for cid in cids:
-        raw = CID.parse(cid).raw
+        raw = cid.raw
         rows.append((cid, leaf_hash(raw), b"".join(tree.proof(raw))))
     return rows
 
@@ -241,7 +241,7 @@ class AnchorProof:
     def from_row(cls, row: ProofRow) -> AnchorProof:
         a = row.anchor
         siblings = tuple(row.proof[i : i + HASH_SIZE] for i in range(0, len(row.proof), HASH_SIZE))
-        return cls(CID.parse(row.cid), row.leaf, siblings, a.root, a.chain_id, a.contract, a.tx, a.block)
+        return cls(row.cid, row.leaf, siblings, a.root, a.chain_id, a.contract, a.tx, a.block)
 
     def to_json(self) -> dict[str, Any]:
         chain_id: int | str = self.chain_id if self.chain_id == ARWEAVE else int(self.chain_id)
@@ -297,9 +297,9 @@ class AnchorProof:
 
 def proof_for(repo: Repo, cid: CID) -> AnchorProof:
     """The newest confirmed proof of ``cid``, preferring the configured contract's chain."""
-    rows = [r for r in repo.index.record_proofs(str(cid)) if r.anchor.state in ANCHORED_STATES]
+    rows = [r for r in repo.index.record_proofs(cid) if r.anchor.state in ANCHORED_STATES]
     if not rows:
-        if not repo.index.has_record(str(cid)):
+        if not repo.index.has_record(cid):
             raise NotFound(f"{cid} is not a manifest or run record of this home")
         raise NotFound(f"{cid} is not anchored yet (pending): `cairn anchor` anchors it")
     contract = (repo.settings.chain_contract or "").lower()
@@ -380,7 +380,7 @@ class AnchorChecker:
         self._held: dict[int, tuple[str, str] | None] = {}  # batch id -> (state, why), None when it holds
 
     def status(self, record: CID) -> AnchorStatus:
-        rows = self.repo.index.record_proofs(str(record))
+        rows = self.repo.index.record_proofs(record)
         anchored = [r for r in rows if r.anchor.state in ANCHORED_STATES]
         if not anchored:
             return self._unanchored(record, rows)

@@ -55,7 +55,7 @@ class AnchorRow:
 class ProofRow:
     """A record's place in one batch: its leaf hash and the sibling hashes (32 bytes each) up to the root."""
 
-    cid: str
+    cid: CID
     anchor: AnchorRow
     leaf: bytes
     proof: bytes
@@ -72,7 +72,7 @@ class ArweaveTxRow:
     signed header (public); ``spool`` the home-relative file of its data until it is all sent."""
 
     tx_id: str
-    cid: str
+    cid: CID
     role: str
     state: str
     data_size: int
@@ -93,7 +93,7 @@ ARWEAVE_TX_FIELDS = frozenset({"state", "chunks_done", "confirmations", "block_h
 
 @dataclass(frozen=True)
 class PinRow:
-    cid: str
+    cid: CID
     remote: str
     state: str  # "pinning" while incomplete (also after a crash), then "pinned"
     blocks_sent: int
@@ -101,10 +101,14 @@ class PinRow:
     detail: str
     updated_at: float
 
+    def to_json(self) -> dict[str, Any]:
+        """One entry of `pins --json` (Arweave pins add their transactions)."""
+        return {**asdict(self), "cid": str(self.cid)}
+
 
 @dataclass(frozen=True)
 class ArtifactRow:
-    cid: str
+    cid: CID
     name: str
     version: str | None
     kind: str
@@ -117,7 +121,7 @@ class ArtifactRow:
 
     def to_json(self) -> dict[str, Any]:
         """One entry of `ls --json` and of ``GET /v1/artifacts``."""
-        return asdict(self)
+        return {**asdict(self), "cid": str(self.cid)}
 
 
 class Index:
@@ -243,7 +247,7 @@ class Index:
 
     # -- artifacts, records, lineage edges ------------------------------------------------------
 
-    def add_artifact(self, row: ArtifactRow, edges: list[tuple[str, str]]) -> None:
+    def add_artifact(self, row: ArtifactRow, edges: list[tuple[CID, str]]) -> None:
         """Record an artifact, its manifest record and its lineage edges (``(parent, relation)``)."""
         with self.write() as db:
             db.execute(self._insert_ignore(t.artifacts).values(
@@ -254,43 +258,43 @@ class Index:
             if edges:
                 self._add_edges(db, [(row.cid, parent, rel) for parent, rel in edges])
 
-    def add_edges(self, edges: list[tuple[str, str, str]]) -> None:
+    def add_edges(self, edges: list[tuple[CID, CID, str]]) -> None:
         """Add ``(child, parent, relation)`` edges as they are (imports, benchmarks, repairs)."""
         with self.write() as db:
             self._add_edges(db, edges)
 
-    def _add_edges(self, db: Connection, edges: list[tuple[str, str, str]]) -> None:
+    def _add_edges(self, db: Connection, edges: list[tuple[CID, CID, str]]) -> None:
         if edges:
             db.execute(self._insert_ignore(t.edges), [{"child": c, "parent": p, "relation": r} for c, p, r in edges])
 
     def add_manifest(self, manifest: Manifest) -> None:
         """Index an artifact from its manifest, with its lineage edges."""
         m = manifest
-        row = ArtifactRow(str(m.cid), m.name, m.version, m.kind, m.profile, m.bytes, m.file_count,
+        row = ArtifactRow(m.cid, m.name, m.version, m.kind, m.profile, m.bytes, m.file_count,
                           m.publisher, m.access, now())  # fmt: skip
-        edges = [(str(parent), "derived_from") for parent in manifest.derived_from]
+        edges = [(parent, "derived_from") for parent in manifest.derived_from]
         if manifest.run is not None:
-            edges.append((str(manifest.run), "run"))
+            edges.append((manifest.run, "run"))
         self.add_artifact(row, edges)
 
-    def add_run(self, cid: str, inputs: list[str]) -> None:
+    def add_run(self, cid: CID, inputs: list[CID]) -> None:
         with self.write() as db:
             db.execute(self._insert_ignore(t.records).values(cid=cid, type="run"))
             self._add_edges(db, [(cid, i, "input") for i in inputs])
 
-    def parents(self, cid: str) -> list[tuple[str, str]]:
+    def parents(self, cid: CID) -> list[tuple[CID, str]]:
         """``(parent, relation)`` edges leaving ``cid`` toward its ancestors."""
         e = t.edges.c
         rows = self._rows(sa.select(e.parent, e.relation).where(e.child == cid).order_by(e.parent))
         return [(r[0], r[1]) for r in rows]
 
-    def children(self, cid: str) -> list[tuple[str, str]]:
+    def children(self, cid: CID) -> list[tuple[CID, str]]:
         """``(child, relation)`` edges arriving at ``cid`` from its descendants."""
         e = t.edges.c
         rows = self._rows(sa.select(e.child, e.relation).where(e.parent == cid).order_by(e.child))
         return [(r[0], r[1]) for r in rows]
 
-    def record_type(self, cid: str) -> str | None:
+    def record_type(self, cid: CID) -> str | None:
         row = self._one(sa.select(t.records.c.type).where(t.records.c.cid == cid))
         return None if row is None else str(row[0])
 
@@ -299,18 +303,18 @@ class Index:
         if record.type == "artifact":
             self.add_manifest(Manifest.from_record(record))
         elif record.type == "run":
-            inputs = [str(CID.decode(raw)) for raw in record.body.get("inputs") or []]
-            self.add_run(str(record.cid), inputs)
+            inputs = [CID.decode(raw) for raw in record.body.get("inputs") or []]
+            self.add_run(record.cid, inputs)
         elif record.type == "name":
             self._add_name_record(record)
         else:
-            self.add_record(str(record.cid), record.type)
+            self.add_record(record.cid, record.type)
 
     def _add_name_record(self, record: SignedRecord) -> None:
         try:
             claim = NameClaim.from_record(record)
         except CairnError:  # a bad signature or shape names nothing; the record is still kept
-            self.add_record(str(record.cid), record.type)
+            self.add_record(record.cid, record.type)
             return
         self.add_name(claim)
 
@@ -320,14 +324,14 @@ class Index:
         """Index a verified name record. False when its publisher already signed a *different*
         record for that name at that seq (a race, or equivocation): the first one seen stays."""
         with self.write() as db:
-            db.execute(self._insert_ignore(t.records).values(cid=str(claim.record), type="name"))
+            db.execute(self._insert_ignore(t.records).values(cid=claim.record, type="name"))
             db.execute(self._insert_ignore(t.names).values(
-                record=str(claim.record), name=claim.name, version=claim.version, target=str(claim.target),
+                record=claim.record, name=claim.name, version=claim.version, target=claim.target,
                 seq=claim.seq, publisher=claim.publisher, seen_at=now()))  # fmt: skip
             n = t.names.c
             held = db.execute(sa.select(n.record).where(n.publisher == claim.publisher, n.name == claim.name,
                                                         n.seq == claim.seq)).scalar_one()  # fmt: skip
-        return bool(held == str(claim.record))
+        return bool(held == claim.record)
 
     def next_name_seq(self, publisher: str, name: str) -> int:
         n = t.names.c
@@ -338,10 +342,10 @@ class Index:
         """Every claim on ``name``: its name records, and each manifest so named (at seq 0)."""
         a = t.artifacts.c
         manifests = self._rows(sa.select(a.cid, a.version, a.publisher, a.published_at).where(a.name == name))
-        return self.name_records(name) + [NameClaim(CID.parse(cid), name, version, CID.parse(cid), 0, publisher, at)
+        return self.name_records(name) + [NameClaim(cid, name, version, cid, 0, publisher, at)
                                           for cid, version, publisher, at in manifests]  # fmt: skip
 
-    def name_records(self, name: str | None = None, target: str | None = None) -> list[NameClaim]:
+    def name_records(self, name: str | None = None, target: CID | None = None) -> list[NameClaim]:
         """The indexed name records (on ``name``, pointing at ``target``, or all of them)."""
         n = t.names.c
         query = sa.select(n.record, n.name, n.version, n.target, n.seq, n.publisher, n.seen_at)
@@ -350,32 +354,32 @@ class Index:
         if target is not None:
             query = query.where(n.target == target)
         rows = self._rows(query.order_by(n.publisher, n.name, n.seq))
-        return [NameClaim(CID.parse(r[0]), r[1], r[2], CID.parse(r[3]), int(r[4]), r[5], r[6]) for r in rows]
+        return [NameClaim(r[0], r[1], r[2], r[3], int(r[4]), r[5], r[6]) for r in rows]
 
     # -- pins -----------------------------------------------------------------------------------
 
-    def set_pin(self, cid: str, remote: str, state: str, blocks_sent: int = 0, bytes_sent: int = 0,
+    def set_pin(self, cid: CID, remote: str, state: str, blocks_sent: int = 0, bytes_sent: int = 0,
                 detail: str = "") -> None:  # fmt: skip
         with self.write() as db:
             db.execute(self._upsert(t.pins).values(cid=cid, remote=remote, state=state, blocks_sent=blocks_sent,
                                                    bytes_sent=bytes_sent, detail=detail, updated_at=now()))  # fmt: skip
 
-    def remove_pin(self, cid: str, remote: str) -> None:
+    def remove_pin(self, cid: CID, remote: str) -> None:
         with self.write() as db:
             db.execute(sa.delete(t.pins).where(t.pins.c.cid == cid, t.pins.c.remote == remote))
 
     def pins(self) -> list[PinRow]:
         return [PinRow(*row) for row in self._rows(sa.select(t.pins).order_by(t.pins.c.updated_at))]
 
-    def add_record(self, cid: str, record_type: str) -> None:
+    def add_record(self, cid: CID, record_type: str) -> None:
         with self.write() as db:
             db.execute(self._insert_ignore(t.records).values(cid=cid, type=record_type))
 
-    def add_root(self, cid: str, reason: str) -> None:
+    def add_root(self, cid: CID, reason: str) -> None:
         with self.write() as db:
             db.execute(self._insert_ignore(t.roots).values(cid=cid, reason=reason))
 
-    def artifact(self, cid: str) -> ArtifactRow | None:
+    def artifact(self, cid: CID) -> ArtifactRow | None:
         row = self._one(sa.select(t.artifacts).where(t.artifacts.c.cid == cid))
         return None if row is None else ArtifactRow(*row)
 
@@ -383,17 +387,17 @@ class Index:
         a = t.artifacts.c
         return [ArtifactRow(*row) for row in self._rows(sa.select(t.artifacts).order_by(a.published_at, a.cid))]
 
-    def root_cids(self) -> list[str]:
+    def root_cids(self) -> list[CID]:
         """Everything gc must keep: every record and every explicitly kept root."""
         query = sa.union(sa.select(t.records.c.cid), sa.select(t.roots.c.cid))
         return [r[0] for r in self._rows(query)]
 
-    def has_record(self, cid: str) -> bool:
+    def has_record(self, cid: CID) -> bool:
         return self._one(sa.select(sa.literal(1)).where(t.records.c.cid == cid)) is not None
 
     # -- anchors --------------------------------------------------------------------------------
 
-    def add_anchor(self, root: bytes, chain_id: str, contract: str, proofs: list[tuple[str, bytes, bytes]]) -> int:
+    def add_anchor(self, root: bytes, chain_id: str, contract: str, proofs: list[tuple[CID, bytes, bytes]]) -> int:
         """Record a batch as ``sending``, with every record's ``(cid, leaf, proof)``, before anything
         is sent: a crash then leaves a batch that the next ``cairn anchor`` settles."""
         stamp = now()
@@ -424,7 +428,7 @@ class Index:
         query = sa.select(t.anchors).where(a.chain_id == chain_id, a.contract == contract, a.state.in_(states))
         return [AnchorRow(*row) for row in self._rows(query.order_by(a.id))]
 
-    def unanchored(self, chain_id: str, contract: str) -> list[str]:
+    def unanchored(self, chain_id: str, contract: str) -> list[CID]:
         """Manifests and run records with no batch anchored on this target."""
         query = sa.text(
             "SELECT cid FROM records r WHERE type IN ('artifact', 'run') AND NOT EXISTS ("
@@ -433,9 +437,9 @@ class Index:
             " AND a.state IN ('anchored', 'final')"
             ") ORDER BY cid"
         )
-        return [r[0] for r in self._rows(query, {"chain": chain_id, "contract": contract})]
+        return [CID.parse(r[0]) for r in self._rows(query, {"chain": chain_id, "contract": contract})]
 
-    def record_proofs(self, cid: str) -> list[ProofRow]:
+    def record_proofs(self, cid: CID) -> list[ProofRow]:
         """Every batch ``cid`` was put in, newest first."""
         p = t.anchor_proofs.c
         query = (sa.select(t.anchors, p.leaf, p.proof).join_from(t.anchor_proofs, t.anchors, t.anchors.c.id == p.anchor)
@@ -460,7 +464,7 @@ class Index:
         with self.write() as db:
             db.execute(sa.delete(t.arweave_txs).where(t.arweave_txs.c.tx_id == tx_id))
 
-    def arweave_txs(self, cid: str | None = None) -> list[ArweaveTxRow]:
+    def arweave_txs(self, cid: CID | None = None) -> list[ArweaveTxRow]:
         """Transactions of one pinned CID (or all), in the order they were signed."""
         x = t.arweave_txs.c
         query = sa.select(t.arweave_txs)

@@ -19,11 +19,36 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy import BigInteger, Column, Double, Index, Integer, LargeBinary, MetaData, Table, Text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.types import TypeDecorator
 
+from cairn.chunking.cid import CID
 from cairn.errors import CairnError
 
 metadata = MetaData()
+
+
+class CidText(TypeDecorator[CID]):
+    """A CID column: ``CID`` values in and out, its canonical text in the database (so a person
+    can read the tables, and PostgreSQL and SQLite store the same). A ``str`` is refused on the
+    way in: a CID that crosses the index boundary as text is a bug this makes loud."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: CID | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, CID):
+            raise TypeError(f"the index takes CID values, not {type(value).__name__} {value!r}")
+        return str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> CID | None:
+        return None if value is None else CID.parse(value)
+
+
+def _cid(name: str, nullable: bool = False, **kw: object) -> Column[CID]:
+    return Column(name, CidText(), nullable=nullable, **kw)  # type: ignore[arg-type]
 
 
 def _text(name: str, nullable: bool = False, **kw: object) -> Column[str]:
@@ -41,17 +66,17 @@ def _time(name: str, nullable: bool = False) -> Column[float]:
 
 artifacts = Table(
     "artifacts", metadata,
-    _text("cid", primary_key=True), _text("name"), _text("version", nullable=True), _text("kind"), _text("profile"),
+    _cid("cid", primary_key=True), _text("name"), _text("version", nullable=True), _text("kind"), _text("profile"),
     _int("bytes"), _int("file_count"), _text("publisher"), _text("access"), _time("published_at"),
     Index("artifacts_by_name", "name", "version"),
 )  # fmt: skip
-records = Table("records", metadata, _text("cid", primary_key=True), _text("type"))
+records = Table("records", metadata, _cid("cid", primary_key=True), _text("type"))
 edges = Table(
     "edges", metadata,
-    _text("child", primary_key=True), _text("parent", primary_key=True), _text("relation", primary_key=True),
+    _cid("child", primary_key=True), _cid("parent", primary_key=True), _text("relation", primary_key=True),
     Index("edges_by_parent", "parent"),
 )  # fmt: skip
-roots = Table("roots", metadata, _text("cid", primary_key=True), _text("reason"))
+roots = Table("roots", metadata, _cid("cid", primary_key=True), _text("reason"))
 tokens = Table(
     "tokens", metadata,
     _text("id", primary_key=True), _text("secret_hash"), _text("scope"), _time("created_at"),
@@ -69,7 +94,7 @@ jobs = Table(
 )  # fmt: skip
 pins = Table(
     "pins", metadata,
-    _text("cid", primary_key=True), _text("remote", primary_key=True), _text("state"),
+    _cid("cid", primary_key=True), _text("remote", primary_key=True), _text("state"),
     _int("blocks_sent"), _int("bytes_sent"), _text("detail", server_default=""), _time("updated_at"),
 )  # fmt: skip
 anchors = Table(
@@ -81,12 +106,12 @@ anchors = Table(
 )  # fmt: skip
 anchor_proofs = Table(
     "anchor_proofs", metadata,
-    _text("cid", primary_key=True), Column("anchor", Integer, primary_key=True, autoincrement=False),
+    _cid("cid", primary_key=True), Column("anchor", Integer, primary_key=True, autoincrement=False),
     Column("leaf", LargeBinary, nullable=False), Column("proof", LargeBinary, nullable=False),
 )  # fmt: skip
 arweave_txs = Table(
     "arweave_txs", metadata,
-    _text("tx_id", primary_key=True), _text("cid"), _text("role"), _text("state"), _int("data_size", default=None),
+    _text("tx_id", primary_key=True), _cid("cid"), _text("role"), _text("state"), _int("data_size", default=None),
     _text("reward"), _int("chunks_done"), _int("chunks_total", default=None), _int("confirmations"),
     Column("block_height", BigInteger, nullable=True), _text("roots", server_default=""), _text("header"),
     _text("spool", server_default=""), _time("created_at"), _time("updated_at"),
@@ -102,7 +127,7 @@ arweave_blocks = Table(
 names = Table(
     "names", metadata,
     # v3: signed name records; a manifest's own name is read from ``artifacts`` as a seq-0 claim.
-    _text("record", primary_key=True), _text("name"), _text("version", nullable=True), _text("target"),
+    _cid("record", primary_key=True), _text("name"), _text("version", nullable=True), _cid("target"),
     _int("seq", default=None), _text("publisher"), _time("seen_at"),
     sa.UniqueConstraint("publisher", "name", "seq", name="names_one_seq"),
     Index("names_by_name", "name", "version"),

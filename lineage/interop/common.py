@@ -95,12 +95,12 @@ class Records:
         """Artifacts made by ``run``: those in the graph, plus those the index knows."""
         found = {cid for cid, node in self.graph.nodes.items() if node.type == "artifact" and run_of(node) == run}
         if self.repo is not None:
-            found |= {child for child, relation in self.repo.index.children(run) if relation == "run"}
+            found |= {str(child) for child, relation in self.repo.index.children(CID.parse(run)) if relation == "run"}
         return sorted(found)
 
     def published_at(self, cid: str) -> str | None:
         """When the home indexed an artifact: the only wall-clock time Cairn keeps (not signed)."""
-        row = self.repo.index.artifact(cid) if self.repo is not None else None
+        row = self.repo.index.artifact(CID.parse(cid)) if self.repo is not None else None
         return None if row is None else datetime.fromtimestamp(row.published_at, UTC).isoformat().replace("+00:00", "Z")
 
 

@@ -41,7 +41,7 @@ class Access:
         """Like ``check_manifest``, by the index row (a CID that is not an indexed artifact passes)."""
         if self.sees_private:
             return
-        row = index.artifact(str(cid))
+        row = index.artifact(cid)
         if row is not None and not self.allows(row.access):
             raise NotFound(f"no artifact {cid} here (private artifacts need a read token)")
 
@@ -49,7 +49,7 @@ class Access:
         """Whether a name pointing at ``cid`` may be shown (a name of a private artifact is private)."""
         if self.sees_private:
             return True
-        row = index.artifact(str(cid))
+        row = index.artifact(cid)
         return row is None or self.allows(row.access)
 
 

@@ -224,7 +224,7 @@ def _layout(roots: list[CID], blocks: list[tuple[CID, int]]) -> list[tuple[CID, 
 def _has_map(repo: Repo, cid: CID, roots: list[CID]) -> bool:
     wanted = {str(r) for r in roots}
     return any(row.role == "map" and row.state in ("pending", "confirmed") and wanted <= set(row.roots.split())
-               for row in repo.index.arweave_txs(str(cid)))  # fmt: skip
+               for row in repo.index.arweave_txs(cid))  # fmt: skip
 
 
 def _map_bytes(repo: Repo, roots: list[CID], cids: list[CID], parts: list[PlannedPart]) -> bytes:
@@ -255,7 +255,7 @@ def resume_uploads(repo: Repo, client: ArweaveClient, cid: CID, progress: Progre
                    on_notice: Notice | None) -> list[str]:  # fmt: skip
     """Finish every transaction of ``cid`` that was signed but not all sent; return their ids."""
     finished = []
-    for row in repo.index.arweave_txs(str(cid)):
+    for row in repo.index.arweave_txs(cid):
         if row.state in ("signed", "uploading") and _resume(repo, client, row, progress, on_notice):
             finished.append(row.tx_id)
     return finished
@@ -315,7 +315,7 @@ def _remove_orphans(repo: Repo) -> None:
 
 def execute_arweave_pin(repo: Repo, plan: ArweavePlan, progress: Progress | None = None,
                         on_notice: Notice | None = None) -> ArweavePinResult:  # fmt: skip
-    cid = str(plan.cid)
+    cid = plan.cid
     rows: list[ArweaveTxRow] = []
     if not plan.nothing_to_do:
         wallet = load_wallet(repo)
@@ -392,7 +392,7 @@ def _upload(repo: Repo, client: ArweaveClient, wallet: ArweaveWallet, plan: Arwe
 
 
 def _record(repo: Repo, plan: ArweavePlan, role: str, spool: Path, signed: SignedUpload) -> ArweaveTxRow:
-    row = ArweaveTxRow(signed.tx_id, str(plan.cid), role, "signed", signed.chunks.data_size, str(signed.reward), 0,
+    row = ArweaveTxRow(signed.tx_id, plan.cid, role, "signed", signed.chunks.data_size, str(signed.reward), 0,
                        len(signed.chunks.ranges), 0, None, " ".join(str(r) for r in plan.roots),
                        json.dumps(signed.header), str(spool.relative_to(repo.home)), now(), now())  # fmt: skip
     repo.index.add_arweave_tx(row)

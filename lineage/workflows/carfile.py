@@ -58,7 +58,7 @@ def export_car(store: BlockStore, cid: CID, stream: Writable, with_ancestors: bo
 
 def name_roots(repo: Repo, cid: CID) -> list[CID]:
     """The name records this home holds that point at ``cid``, to send along with it."""
-    return [claim.record for claim in repo.index.name_records(target=str(cid)) if repo.store.has(claim.record)]
+    return [claim.record for claim in repo.index.name_records(target=cid) if repo.store.has(claim.record)]
 
 
 @dataclass
@@ -124,7 +124,7 @@ def _register(repo: Repo, root: CID, result: ImportResult) -> None:
     except NotARecord:
         record = None
     if record is None:  # UnixFS or other IPLD data: kept as a root so gc keeps it
-        repo.index.add_root(str(root), "car import")
+        repo.index.add_root(root, "car import")
         return
     for ref in artifact_roots(repo.store, root, with_ancestors=True)[1:]:
         if _is_complete(repo.store, ref):  # ancestors travel only with --with-ancestors; index whole ones

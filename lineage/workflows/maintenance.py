@@ -89,7 +89,7 @@ def _restore(repo: Repo, remotes: Sequence[BlockStore], report: FsckReport) -> N
     union = UnionStore(repo.store, list(remotes))
     for row in repo.index.artifacts():
         try:
-            for _ in walk(union, CID.parse(row.cid)):
+            for _ in walk(union, row.cid):
                 pass
         except CairnError as exc:
             report.notes.append(f"could not restore {row.name} ({row.cid}): {exc}")
@@ -99,7 +99,7 @@ def _restore(repo: Repo, remotes: Sequence[BlockStore], report: FsckReport) -> N
 
 def _check_artifact(repo: Repo, row: ArtifactRow, report: FsckReport) -> None:
     report.artifacts_checked += 1
-    cid = CID.parse(row.cid)
+    cid = row.cid
     try:
         manifest = Manifest.from_record(decode_record(cid, repo.store.get(cid)))
         for _ in walk(repo.store, cid):
@@ -132,7 +132,7 @@ def _reindex(repo: Repo, report: FsckReport) -> None:
             record = decode_record(cid, repo.store.get(cid))
         except CairnError:
             continue  # files_meta shards and foreign DAG-CBOR are not records
-        if repo.index.has_record(str(cid)):
+        if repo.index.has_record(cid):
             continue
         repo.index.add_signed(record)
         report.repaired.append(f"indexed {record.type} record {cid}")
@@ -144,5 +144,5 @@ def gc(repo: Repo) -> GcResult:
         raise BadInput("blocks live in Kubo (CAIRN_BLOCKSTORE=ipfs): collect garbage with Kubo's gc")
     if not repo.exists():
         return GcResult(0, 0, 0, 0)
-    roots = [CID.parse(c) for c in repo.index.root_cids()]
+    roots = repo.index.root_cids()
     return collect_garbage(store, roots)

@@ -59,7 +59,7 @@ def settable_name(ref: str) -> NameRef:
 
 def set_name(repo: Repo, name: NameRef, target: CID) -> ClaimView:
     """Sign a name record pointing ``name`` (this home's key) at an artifact of this home."""
-    if repo.index.artifact(str(target)) is None:
+    if repo.index.artifact(target) is None:
         raise BadInput(f"{target} is not an artifact manifest known to this store")
     key, _ = load_or_create_key(repo.home)
     return ClaimView(point_name(repo, key, name, target), trusted=True, resolves=True)

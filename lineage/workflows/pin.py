@@ -58,9 +58,9 @@ def pin_to_ipfs(repo: Repo, cid: CID, with_ancestors: bool = False,
     roots = _complete_roots(repo, cid, with_ancestors)
     client = KuboClient(ipfs_api(repo.settings))
     try:
-        repo.index.set_pin(str(cid), "ipfs", "pinning")
+        repo.index.set_pin(cid, "ipfs", "pinning")
         if _all_pinned(client, roots):
-            repo.index.set_pin(str(cid), "ipfs", "pinned", detail="already pinned")
+            repo.index.set_pin(cid, "ipfs", "pinned", detail="already pinned")
             return PinResult(cid, "ipfs", roots, 0, 0, 0)
         missing, present = _missing_blocks(repo, client, roots)
         sent = _send(repo, client, roots, missing, progress)
@@ -68,7 +68,7 @@ def pin_to_ipfs(repo: Repo, cid: CID, with_ancestors: bool = False,
             client.pin_add(root, recursive=True)
     finally:
         client.close()
-    repo.index.set_pin(str(cid), "ipfs", "pinned", len(missing), sent)
+    repo.index.set_pin(cid, "ipfs", "pinned", len(missing), sent)
     return PinResult(cid, "ipfs", roots, len(missing), sent, present)
 
 
@@ -136,14 +136,14 @@ def pin_to_peer(repo: Repo, cid: CID, url: str, with_ancestors: bool = False,
     cids = [c for root in roots for c in walk_cids(repo.store, root, seen)]
     peer = PeerStore(url, repo.settings.api_token)
     try:
-        repo.index.set_pin(str(cid), url, "pinning")
+        repo.index.set_pin(cid, url, "pinning")
         missing = [c for start in range(0, len(cids), 10_000) for c in peer.missing(cids[start : start + 10_000])]
         stream = _CarStream(repo, roots, missing, progress)
         if missing:
             peer.push_car(stream)
     finally:
         peer.close()
-    repo.index.set_pin(str(cid), url, "pinned", len(missing), stream.bytes_sent)
+    repo.index.set_pin(cid, url, "pinned", len(missing), stream.bytes_sent)
     return PinResult(cid, url, roots, len(missing), stream.bytes_sent, len(cids) - len(missing))
 
 
@@ -180,5 +180,5 @@ def unpin_from_ipfs(repo: Repo, cid: CID) -> list[CID]:
                     raise
     finally:
         client.close()
-    repo.index.remove_pin(str(cid), "ipfs")
+    repo.index.remove_pin(cid, "ipfs")
     return removed

@@ -141,7 +141,7 @@ def publish(
         sink(cid, data)
     # The writer committed (fsync, then locations): the artifact may now become visible.
     if run_cid is not None:
-        repo.index.add_run(str(run_cid), run_inputs(options))
+        repo.index.add_run(run_cid, run_inputs(options))
     repo.index.add_manifest(Manifest.from_record(record))
     named = None
     if current is None or current.target != cid:  # republishing the same bytes changes no name
@@ -171,12 +171,12 @@ def _current_claim(repo: Repo, ref: NameRef) -> NameClaim | None:
         return None
 
 
-def run_inputs(options: PublishOptions) -> list[str]:
+def run_inputs(options: PublishOptions) -> list[CID]:
     """The run's inputs as its record will list them: the parents plus the run file's own inputs."""
     if options.run is None:
         return []
     body = run_body(options.run, list(options.derived_from))
-    return [str(CID.decode(raw)) for raw in body["inputs"]]
+    return [CID.decode(raw) for raw in body["inputs"]]
 
 
 def _check_options(repo: Repo, name: str, options: PublishOptions) -> None:
@@ -186,7 +186,7 @@ def _check_options(repo: Repo, name: str, options: PublishOptions) -> None:
     if options.kind is not None and options.kind not in KINDS:
         raise BadInput(f"unknown kind {options.kind!r} (use {', '.join(KINDS)})")
     for parent in options.derived_from:
-        if repo.index.artifact(str(parent)) is None:
+        if repo.index.artifact(parent) is None:
             raise BadInput(f"--derived-from {parent} is not an artifact manifest known to this store")
     for run_input in run_inputs(options):
         if repo.index.artifact(run_input) is None:

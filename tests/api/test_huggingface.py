@@ -17,6 +17,7 @@ from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
 from cairn.api.hf import commit_of
+from cairn.chunking.cid import CID
 from cairn.lineage.core import Cairn
 from tests.api.server import CairnServer, running_server
 from tests.data import real_dataset_dir, real_model_dir
@@ -63,7 +64,7 @@ def test_snapshot_download_fetches_the_folder_byte_for_byte_then_works_offline(
     cache = tmp_path / "hf-cache"
     folder = snapshot_download(REPO, revision="1", endpoint=server.url, cache_dir=cache)
     assert _files(Path(folder)) == _files(real_model_dir())
-    assert Path(folder).name == commit_of(cids["1"])  # the cache keys the snapshot by the commit
+    assert Path(folder).name == commit_of(CID.parse(cids["1"]))  # the cache keys the snapshot by the commit
     offline = (
         "import sys\nfrom huggingface_hub import snapshot_download, hf_hub_download\n"
         f"print(snapshot_download({REPO!r}, revision='1', cache_dir=sys.argv[1]))\n"
@@ -90,7 +91,7 @@ def test_hf_hub_download_maps_revisions_to_versions(served: tuple[CairnServer, d
     )
     assert config("2")["hidden_dropout_prob"] == 0.2
     assert config(None) == config("main") == config("2")  # no revision, or main: the newest
-    assert config(commit_of(cids["1"])) == config("1")
+    assert config(commit_of(CID.parse(cids["1"]))) == config("1")
     weights = hf_hub_download(REPO, "model.safetensors", revision="1", endpoint=server.url, cache_dir=tmp_path)
     assert Path(weights).read_bytes() == (real_model_dir() / "model.safetensors").read_bytes()
     nested = hf_hub_download(REPO, "1_Pooling/config.json", endpoint=server.url, cache_dir=tmp_path)
@@ -100,13 +101,13 @@ def test_hf_hub_download_maps_revisions_to_versions(served: tuple[CairnServer, d
 def test_model_info_lists_files_and_the_commit(served: tuple[CairnServer, dict[str, str]]) -> None:
     server, cids = served
     info = HfApi(endpoint=server.url).model_info(REPO, revision="1")
-    assert info.sha == commit_of(cids["1"])
+    assert info.sha == commit_of(CID.parse(cids["1"]))
     assert sorted(s.rfilename for s in info.siblings or []) == sorted(_files(real_model_dir()))
 
 
 def test_resolve_headers_redirect_and_range(served: tuple[CairnServer, dict[str, str]]) -> None:
     server, cids = served
-    commit = commit_of(cids["2"])
+    commit = commit_of(CID.parse(cids["2"]))
     with httpx.Client(base_url=server.url) as http:
         moved = http.head(f"/{REPO}/resolve/main/model.safetensors")
         assert moved.status_code == 302 and moved.headers["X-Repo-Commit"] == commit

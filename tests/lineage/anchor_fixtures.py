@@ -32,7 +32,7 @@ def make_runs(repo: Repo, count: int, tag: str = "") -> list[str]:
             writer.put(cid, data)
             cids.append(cid)
     for cid in cids:
-        repo.index.add_run(str(cid), [])
+        repo.index.add_run(cid, [])
     return [str(cid) for cid in cids]
 
 

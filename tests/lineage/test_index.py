@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import StatementError
 
+from cairn.chunking.cid import CID, RAW
+from cairn.chunking.multihash import BLAKE3
 from cairn.lineage.index import schema
 from cairn.lineage.index.catalog import ArtifactRow, Index
 from cairn.lineage.index.jobs import Jobs
@@ -32,31 +35,51 @@ def index(home: Path) -> Any:
     repo.close()
 
 
-def _artifact(cid: str, name: str, version: str, at: float) -> ArtifactRow:
+def _cid(label: str) -> CID:
+    return CID.of(RAW, BLAKE3, label.encode())
+
+
+A1, A2, P1, R1, K1 = (_cid(label) for label in ("a1", "a2", "p1", "r1", "k1"))
+
+
+def _artifact(cid: CID, name: str, version: str, at: float) -> ArtifactRow:
     return ArtifactRow(cid, name, version, "model", "native-v1", 10, 1, "did:key:z", "public", at)
 
 
+def _by_text(cids: list[CID]) -> list[CID]:
+    return sorted(cids, key=str)
+
+
 def test_rows_read_back_as_written_and_repeats_change_nothing(index: Index) -> None:
-    index.add_artifact(_artifact("a1", "bert", "1", 1.0), [("p1", "derived_from"), ("r1", "run")])
-    index.add_artifact(_artifact("a1", "other", "9", 2.0), [("p1", "derived_from")])  # same CID: ignored
-    index.add_artifact(_artifact("a2", "bert", "2", 3.0), [("p1", "derived_from")])
-    assert [a.cid for a in index.artifacts()] == ["a1", "a2"]  # oldest first
-    assert index.artifact("a1") == _artifact("a1", "bert", "1", 1.0)
-    assert index.parents("a1") == [("p1", "derived_from"), ("r1", "run")]
-    assert index.children("p1") == [("a1", "derived_from"), ("a2", "derived_from")]
-    assert index.record_type("a2") == "artifact" and index.has_record("a1") and not index.has_record("p1")
-    index.add_root("k1", "kept")
-    assert sorted(index.root_cids()) == ["a1", "a2", "k1"]
+    index.add_artifact(_artifact(A1, "bert", "1", 1.0), [(P1, "derived_from"), (R1, "run")])
+    index.add_artifact(_artifact(A1, "other", "9", 2.0), [(P1, "derived_from")])  # same CID: ignored
+    index.add_artifact(_artifact(A2, "bert", "2", 3.0), [(P1, "derived_from")])
+    assert [a.cid for a in index.artifacts()] == [A1, A2]  # oldest first
+    assert index.artifact(A1) == _artifact(A1, "bert", "1", 1.0)
+    assert index.parents(A1) == sorted([(P1, "derived_from"), (R1, "run")], key=lambda e: str(e[0]))
+    assert index.children(P1) == sorted([(A1, "derived_from"), (A2, "derived_from")], key=lambda e: str(e[0]))
+    assert index.record_type(A2) == "artifact" and index.has_record(A1) and not index.has_record(P1)
+    index.add_root(K1, "kept")
+    assert _by_text(index.root_cids()) == _by_text([A1, A2, K1])
+
+
+def test_cids_cross_the_index_as_cid_values_never_as_text(index: Index) -> None:
+    index.add_artifact(_artifact(A1, "bert", "1", 1.0), [(P1, "derived_from")])
+    row = index.artifact(A1)
+    assert row is not None and isinstance(row.cid, CID) and row.to_json()["cid"] == str(A1)
+    assert all(isinstance(parent, CID) for parent, _ in index.parents(A1))
+    with pytest.raises(StatementError, match="takes CID values"):  # the TypeError, as SQLAlchemy wraps it
+        index.artifact(str(A1))  # type: ignore[arg-type]
 
 
 def test_pins_are_replaced_and_binary_columns_survive(index: Index) -> None:
-    index.set_pin("a1", "ipfs", "pinning", 3, 300)
-    index.set_pin("a1", "ipfs", "pinned", 5, 500, "done")
+    index.set_pin(A1, "ipfs", "pinning", 3, 300)
+    index.set_pin(A1, "ipfs", "pinned", 5, 500, "done")
     assert [(p.state, p.blocks_sent, p.detail) for p in index.pins()] == [("pinned", 5, "done")]
     root, leaf, proof = bytes(range(32)), b"\x00\xff" * 16, bytes(64)
-    anchor = index.add_anchor(root, "31337", "0xabc", [("a1", leaf, proof)])
+    anchor = index.add_anchor(root, "31337", "0xabc", [(A1, leaf, proof)])
     index.set_anchor(anchor, "anchored", tx="0x01", block=2**40)  # past 32 bits
-    (row,) = index.record_proofs("a1")
+    (row,) = index.record_proofs(A1)
     assert (row.anchor.root, row.leaf, row.proof, row.anchor.block) == (root, leaf, proof, 2**40)
     assert index.unanchored("31337", "0xabc") == []
     index.add_arweave_blocks("tx1", [(b"\x01\x55", 0, 2**33)], "pending")
@@ -229,10 +252,10 @@ def test_connections_the_server_dropped_are_replaced_unseen(postgres: PostgresCl
     url = postgres.fresh_database()
     index = Index(url)
     index.migrate()
-    index.add_record("r1", "run")
+    index.add_record(R1, "run")
     database = url.rsplit("/", 1)[1]
     postgres.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
-    assert index.has_record("r1")  # a restarted or failed-over server costs a reconnect, not an error
+    assert index.has_record(R1)  # a restarted or failed-over server costs a reconnect, not an error
 
 
 def test_an_unreachable_index_is_one_line_without_the_password(

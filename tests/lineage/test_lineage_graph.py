@@ -333,7 +333,9 @@ def _index_only_home(home: Path, edges: list[tuple[str, str, str]]) -> Any:
     from cairn.lineage.repo import Repo
 
     repo = Repo.open(home)
-    repo.index.add_edges(edges)
+    from cairn.chunking.cid import CID
+
+    repo.index.add_edges([(CID.parse(child), CID.parse(parent), relation) for child, parent, relation in edges])
     return repo
 
 
