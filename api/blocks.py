@@ -16,11 +16,12 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from cairn.api.deps import ReaderDep, RepoDep, WriterDep, server_config
+from cairn.api.deps import CairnDep, WriterDep, server_config
 from cairn.api.errors import ERROR_RESPONSES, ApiError
 from cairn.api.models import BlockPutResponse, CarImportResponse, MissingRequest, MissingResponse
 from cairn.chunking.car import MAX_SECTION
 from cairn.chunking.cid import CID
+from cairn.lineage.core import Cairn
 from cairn.lineage.repo import Repo
 from cairn.lineage.workflows.carfile import export_car
 from cairn.settings import Settings
@@ -49,20 +50,21 @@ def parse_cid(text: str) -> CID:
 
 @router.get("/blocks/{cid}", response_class=Response,
             responses={200: {"content": {RAW_TYPE: {}, COMPRESSED_TYPE: {}}}})  # fmt: skip
-def get_block(cid: CidPath, repo: RepoDep, _: ReaderDep, accept: Annotated[str, Header()] = "") -> Response:
+def get_block(cid: CidPath, cairn: CairnDep, accept: Annotated[str, Header()] = "") -> Response:
     parsed = parse_cid(cid)
-    if COMPRESSED_TYPE in accept and isinstance(repo.store, StoredReads):
-        codec, stored = repo.store.get_stored(parsed)
+    store = cairn.store  # the caller's view: a block only private artifacts hold is absent
+    if COMPRESSED_TYPE in accept and isinstance(store, StoredReads):
+        codec, stored = store.get_stored(parsed)
         if codec:
             headers = {"ETag": f'"{parsed}.{codec}"', "X-Cairn-Codec": str(codec), "Vary": "Accept"}
             return Response(stored, media_type=COMPRESSED_TYPE, headers=headers)
-    return Response(repo.store.get(parsed), media_type=RAW_TYPE, headers={"ETag": f'"{parsed}.raw"', "Vary": "Accept"})
+    return Response(store.get(parsed), media_type=RAW_TYPE, headers={"ETag": f'"{parsed}.raw"', "Vary": "Accept"})
 
 
 @router.head("/blocks/{cid}", response_class=Response)
-def head_block(cid: CidPath, repo: RepoDep, _: ReaderDep) -> Response:
+def head_block(cid: CidPath, cairn: CairnDep) -> Response:
     parsed = parse_cid(cid)
-    if not repo.store.has(parsed):
+    if not cairn.store.has(parsed):
         return Response(status_code=404, media_type="application/json")
     return Response(media_type=RAW_TYPE, headers={"ETag": f'"{parsed}.raw"'})
 
@@ -99,19 +101,19 @@ def _with_repo(settings: Settings, work: Callable[[Repo], T]) -> T:
 
 
 @router.post("/missing", response_model=MissingResponse)
-def missing_blocks(body: MissingRequest, repo: RepoDep, _: ReaderDep) -> MissingResponse:
-    """Which of these blocks this node lacks: a peer sends only those."""
-    return MissingResponse(missing=[c for c in body.cids if not repo.store.has(parse_cid(c))])
+def missing_blocks(body: MissingRequest, cairn: CairnDep) -> MissingResponse:
+    """Which of these blocks this node lacks (as the caller may know it): a peer sends only those."""
+    store = cairn.store
+    return MissingResponse(missing=[c for c in body.cids if not store.has(parse_cid(c))])
 
 
 @router.get("/car/{cid}", response_class=StreamingResponse, responses={200: {"content": {CAR_TYPE: {}}}})
-def export(
-    cid: CidPath, repo: RepoDep, _: ReaderDep, with_ancestors: Annotated[bool, Query()] = False
-) -> StreamingResponse:
-    """An artifact (record, content, run record; ancestors on request) as a CAR v1 stream."""
+def export(cid: CidPath, cairn: CairnDep, with_ancestors: Annotated[bool, Query()] = False) -> StreamingResponse:
+    """An artifact (record, content, run record; ancestors on request, as far as the caller may
+    see them) as a CAR v1 stream."""
     parsed = parse_cid(cid)
-    repo.store.get(parsed)  # 404 now rather than a broken stream later
-    return StreamingResponse(_car_stream(repo, parsed, with_ancestors), media_type=CAR_TYPE)
+    cairn.store.get(parsed)  # 404 now rather than a broken stream later
+    return StreamingResponse(_car_stream(cairn, parsed, with_ancestors), media_type=CAR_TYPE)
 
 
 class _QueueWriter:
@@ -125,14 +127,15 @@ class _QueueWriter:
         return len(data)
 
 
-def _car_stream(repo: Repo, cid: CID, with_ancestors: bool) -> Iterator[bytes]:
+def _car_stream(cairn: Cairn, cid: CID, with_ancestors: bool) -> Iterator[bytes]:
     out: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
     # The producer needs its own Repo: SQLite connections stay in the thread that made them.
-    worker_repo = Repo(repo.settings)
+    worker = Cairn(repo=Repo(cairn.repo.settings), access=cairn.access)
+    worker_repo = worker.repo
 
     def produce() -> None:
         try:
-            export_car(worker_repo.store, cid, _QueueWriter(out), with_ancestors)
+            export_car(worker.store, cid, _QueueWriter(out), with_ancestors)
         finally:
             out.put(None)
             worker_repo.close()

@@ -35,6 +35,7 @@ from cairn.chunking.unixfs import NodeType
 from cairn.chunking.varint import decode_varint
 from cairn.errors import BadInput
 from cairn.lineage.repo import Repo
+from cairn.storage.blockstore import BlockStore
 from cairn.storage.dagscope import CarSelection, DagScope, EntityBytes, selected_blocks
 from cairn.storage.unixfs_path import Resolved, directory_entries, find_entry, resolve, split_path
 from cairn.storage.unixfs_read import file_size, iter_range, kind_of
@@ -73,7 +74,7 @@ class GatewayRequest:
     """One request, as the response builders need it."""
 
     request: Request
-    repo: Repo
+    store: BlockStore  # the caller's view: blocks only private artifacts hold are absent
     cid_text: str
     path: str
     wanted: Wanted
@@ -140,7 +141,8 @@ def serve(
     root = inline[0] if inline else parse_root(cid_text)
     check_visible(repo, root, caller)
     names = split_path(path)  # UnsafePath -> 400 before any block is read
-    gw = GatewayRequest(request, repo, cid_text, path, negotiate(format, accept, request))
+    store = access_of(caller).store(repo)
+    gw = GatewayRequest(request, store, cid_text, path, negotiate(format, accept, request))
     if gw.wanted.kind == "raw" and names:
         raise ApiError(400, "bad_request", "raw blocks are served for /ipfs/{cid} only, without a path")
     response = identity_response(gw, *inline, names) if inline else stored_response(gw, root, names)
@@ -148,9 +150,9 @@ def serve(
 
 
 def stored_response(gw: GatewayRequest, root: CID, names: list[str]) -> Response:
-    if "only-if-cached" in (gw.header("cache-control") or "") and not gw.repo.store.has(root):
+    if "only-if-cached" in (gw.header("cache-control") or "") and not gw.store.has(root):
         raise ApiError(412, "not_cached", f"{root} is not in this gateway's store")  # trustless spec
-    resolved = resolve(gw.repo.store, root, names)
+    resolved = resolve(gw.store, root, names)
     builders = {"raw": raw_response, "car": car_response, "plain": plain_response}
     return builders[gw.wanted.kind](gw, resolved)
 
@@ -294,7 +296,7 @@ def head_only(response: Response) -> Response:
 
 
 def raw_response(gw: GatewayRequest, resolved: Resolved) -> Response:
-    return block_response(gw, resolved, gw.repo.store.get(resolved.target))
+    return block_response(gw, resolved, gw.store.get(resolved.target))
 
 
 def block_response(gw: GatewayRequest, resolved: Resolved, data: bytes) -> Response:
@@ -330,8 +332,8 @@ def car_selection(gw: GatewayRequest, resolved: Resolved) -> CarSelection:
 def car_response(gw: GatewayRequest, resolved: Resolved) -> Response:
     """A CAR v1 stream: the path's blocks, then the target's scope, each block read when sent."""
     selection = car_selection(gw, resolved)
-    gw.repo.store.get(resolved.target)  # a missing target is a 404 now, not a truncated stream later
-    return car_reply(gw, selection, car_stream(gw.repo, selection))
+    gw.store.get(resolved.target)  # a missing target is a 404 now, not a truncated stream later
+    return car_reply(gw, selection, car_stream(gw.store, selection))
 
 
 def car_reply(gw: GatewayRequest, selection: CarSelection, body: Iterator[bytes]) -> Response:
@@ -353,9 +355,9 @@ def car_etag(gw: GatewayRequest, selection: CarSelection) -> str:
     return f'"{selection.resolved.root}.car.{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}"'
 
 
-def car_stream(repo: Repo, selection: CarSelection) -> Iterator[bytes]:
+def car_stream(store: BlockStore, selection: CarSelection) -> Iterator[bytes]:
     yield encode_header([selection.resolved.root])
-    for cid, data in selected_blocks(repo.store, selection):
+    for cid, data in selected_blocks(store, selection):
         yield b"".join((encode_section(cid, data), data))
 
 
@@ -368,10 +370,10 @@ def plain_response(gw: GatewayRequest, resolved: Resolved) -> Response:
     if target.codec == DAG_CBOR:
         headers = {**common_headers(gw, resolved), "ETag": f'"{target}"', "X-Content-Type-Options": "nosniff"}
         headers["Content-Disposition"] = disposition("attachment", gw.query("filename") or f"{target}.cbor")
-        return bytes_response(gw, gw.repo.store.get(target), DAG_CBOR_TYPE, headers)
+        return bytes_response(gw, gw.store.get(target), DAG_CBOR_TYPE, headers)
     if target.codec not in (RAW, DAG_PB):
         raise ApiError(406, "not_acceptable", f"{target} can only be served with format=raw or format=car")
-    kind = kind_of(gw.repo.store, target)
+    kind = kind_of(gw.store, target)
     if kind in (NodeType.FILE, NodeType.RAW):
         return unixfs_file(gw, resolved, target, gw.path.rstrip("/").rpartition("/")[2])
     if kind in (NodeType.DIRECTORY, NodeType.HAMT_SHARD):
@@ -381,12 +383,12 @@ def plain_response(gw: GatewayRequest, resolved: Resolved) -> Response:
 
 def unixfs_file(gw: GatewayRequest, resolved: Resolved, cid: CID, name: str) -> Response:
     """A file via ``cairn.api.artifacts.file_response`` (Range, ETag, 304), typed by its name or first bytes."""
-    size = file_size(gw.repo.store, cid)
-    response = file_response(gw.repo, cid, size, gw.header("range"), gw.header("if-none-match"))
+    size = file_size(gw.store, cid)
+    response = file_response(gw.store, cid, size, gw.header("range"), gw.header("if-none-match"))
     response.headers.update(common_headers(gw, resolved))
     response.headers["X-Content-Type-Options"] = "nosniff"
     if response.status_code != 304:
-        response.headers["Content-Type"] = content_type(gw.repo, cid, size, name)
+        response.headers["Content-Type"] = content_type(gw.store, cid, size, name)
     filename = gw.query("filename")
     if filename:
         kind = "attachment" if gw.query("download") == "true" else "inline"
@@ -394,12 +396,12 @@ def unixfs_file(gw: GatewayRequest, resolved: Resolved, cid: CID, name: str) -> 
     return response
 
 
-def content_type(repo: Repo, cid: CID, size: int, name: str) -> str:
+def content_type(store: BlockStore, cid: CID, size: int, name: str) -> str:
     """By extension when the name has one, else by the first bytes."""
     guessed = mimetypes.guess_type(name)[0] if name else None
     if guessed:
         return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
-    return sniff(b"".join(iter_range(repo.store, cid, 0, min(size, SNIFF_BYTES))))
+    return sniff(b"".join(iter_range(store, cid, 0, min(size, SNIFF_BYTES))))
 
 
 def sniff(head: bytes) -> str:
@@ -420,8 +422,8 @@ def directory_response(gw: GatewayRequest, resolved: Resolved) -> Response:
     if not url.path.endswith("/"):  # so that relative links inside the page resolve below it
         location = url.path + "/" + (f"?{url.query}" if url.query else "")
         return RedirectResponse(location, status_code=301, headers=common_headers(gw, resolved))
-    index = find_entry(gw.repo.store, resolved.target, "index.html")
-    if index is not None and kind_of(gw.repo.store, index) in (NodeType.FILE, NodeType.RAW):
+    index = find_entry(gw.store, resolved.target, "index.html")
+    if index is not None and kind_of(gw.store, index) in (NodeType.FILE, NodeType.RAW):
         return unixfs_file(gw, resolved, index, "index.html")
     etag = f'"DirIndex-{__version__}_CID-{resolved.target}"'
     headers = {**common_headers(gw, resolved), "ETag": etag, "X-Content-Type-Options": "nosniff"}
@@ -435,7 +437,7 @@ def listing(gw: GatewayRequest, resolved: Resolved) -> Iterator[str]:
     title = html.escape(gw.ipfs_path)
     yield f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
     yield f"<body><h1>Index of {title}</h1>\n<ul>\n"
-    for name, cid in directory_entries(gw.repo.store, resolved.target):
+    for name, cid in directory_entries(gw.store, resolved.target):
         href = html.escape(quote(name, safe=""))
         yield f'<li><a href="{href}">{html.escape(name)}</a> <small>{cid}</small></li>\n'
     yield "</ul></body></html>\n"

@@ -174,7 +174,7 @@ def resolve_file(
         file = next(f for f in _files(repo, rev) if f.path == filename)
     except StopIteration:
         raise _hub_error(404, "EntryNotFound", f"{repo_id} has no file {filename!r}") from None
-    response = file_response(repo, file.cid, file.size, range_, if_none_match)
+    response = file_response(repo.store, file.cid, file.size, range_, if_none_match)
     response.headers.update(headers)
     return head_only(response) if request.method == "HEAD" else response
 

@@ -112,6 +112,7 @@ class VerifyResponse(BaseModel):
     require_trusted: bool
     anchor: str
     anchors: list[AnchorModel]
+    private_ancestors: int  # ancestors this caller may not see: not checked, not named
 
 
 class PinRequest(BaseModel):

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from cairn.lineage.workflows.maintenance import FsckReport
     from cairn.lineage.workflows.pin import PinResult
     from cairn.lineage.workflows.tensors import TensorRead
+    from cairn.storage.blockstore import BlockStore
     from cairn.storage.gc import GcResult
 
 PathLike = str | os.PathLike[str]
@@ -81,6 +82,12 @@ class Cairn:
     def close(self) -> None:
         self.repo.close()
 
+    @property
+    def store(self) -> BlockStore:
+        """The blocks this caller may read: for a caller who may not see private artifacts,
+        those only private artifacts hold read as absent."""
+        return self.access.store(self.repo)
+
     def __enter__(self) -> Cairn:
         return self
 
@@ -90,13 +97,16 @@ class Cairn:
     # -- names and CIDs -------------------------------------------------------------------------
 
     def resolve(self, ref: Ref) -> CID:
-        """A CID as given, or what a name resolves to here; a private artifact the caller may not
-        see resolves to nothing."""
-        from cairn.lineage.workflows.resolve import resolve
+        """A CID as given, or what a name resolves to here among the claims the caller may see
+        (a name of a private artifact is as unknown to others as a name never published)."""
+        from cairn.lineage.workflows.resolve import parse_ref, resolve_name
 
-        cid = ref if isinstance(ref, CID) else resolve(self.repo, ref)
-        self.access.check_indexed(self.repo.index, cid)
-        return cid
+        parsed = ref if isinstance(ref, CID) else parse_ref(ref)
+        if isinstance(parsed, CID):
+            return parsed
+        index = self.repo.index
+        claims = [c for c in index.name_claims(parsed.name) if self.access.sees_target(index, c.target)]
+        return resolve_name(self.repo, parsed, claims).target
 
     def names(self, ref: str) -> list[ClaimView]:
         """Every claim on ``N`` (or ``N@V``, ``did:key:…/N@V``) this home knows, newest first."""
@@ -170,7 +180,8 @@ class Cairn:
 
         cid = self.resolve(ref)
         policy = TrustPolicy(trusted_dids(self.repo.home), require_trusted)
-        return verify(self.repo.store, cid, policy, AnchorChecker(self.repo, require_anchor))
+        anchors = AnchorChecker(self.repo, require_anchor)
+        return verify(self.store, cid, policy, anchors, self.access.hides(self.repo))
 
     def show(self, ref: Ref, *, remotes: Sequence[str] = ()) -> ArtifactInfo:
         """An artifact's manifest and files (or a plain UnixFS root's files)."""
@@ -180,8 +191,8 @@ class Cairn:
         from cairn.storage.union import UnionStore
 
         opened = [open_remote(r, self.repo.settings) for r in remotes]
-        store = UnionStore(self.repo.store, opened) if opened else self.repo.store  # fetched blocks are kept
-        cid = ref if isinstance(ref, CID) else resolve_anywhere(self.repo, store, ref, opened)
+        store = UnionStore(self.repo.store, opened) if opened else self.store  # fetched blocks are kept
+        cid = resolve_anywhere(self.repo, store, ref, opened) if opened and isinstance(ref, str) else self.resolve(ref)
         info = describe(store, cid)
         self.access.check_manifest(info.target.manifest)
         return info
@@ -190,7 +201,7 @@ class Cairn:
         """The manifest of the artifact ``ref`` names (``NotFound`` for anything else)."""
         from cairn.lineage.workflows.resolve import open_target
 
-        target = open_target(self.repo.store, self.resolve(ref))
+        target = open_target(self.store, self.resolve(ref))
         if target.manifest is None:
             raise NotFound(f"{ref} is not an artifact manifest")
         self.access.check_manifest(target.manifest)
@@ -229,7 +240,7 @@ class Cairn:
         (``render``)."""
         from cairn.lineage.workflows.graph import lineage
 
-        return lineage(self.repo, self.resolve(ref), direction, depth)
+        return lineage(self.repo, self.resolve(ref), direction, depth, self.access.hides(self.repo))
 
     def render(self, graph: LineageGraph, format: str = "json") -> str:
         """A lineage graph as tree, json, dot, prov-json, openlineage or in-toto text."""

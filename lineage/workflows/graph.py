@@ -33,7 +33,7 @@ Direction = Literal["up", "down"]
 @dataclass(frozen=True)
 class GraphNode:
     cid: str
-    type: str  # "artifact", "run", or "missing" when the record is not in this store
+    type: str  # "artifact", "run", "missing" (not in this store) or "private" (not for this caller)
     depth: int
     body: dict[str, Any] = field(default_factory=dict)
     record: SignedRecord | None = None
@@ -50,7 +50,7 @@ class GraphNode:
             return f"{self.body.get('name')}@{version}" if version else str(self.body.get("name"))
         if self.type == "run":
             return f"run:{self.body.get('kind')}"
-        return "missing"
+        return self.type if self.type == "private" else "missing"
 
     @property
     def publisher(self) -> str:
@@ -137,12 +137,17 @@ def _node(repo: Repo, cid: str, depth: int, strict: bool = False) -> tuple[Graph
     return GraphNode(cid, record.type, depth, record.body, record), record
 
 
-def lineage(repo: Repo, root: CID, direction: Direction = "up", depth: int | None = None) -> LineageGraph:
+def lineage(repo: Repo, root: CID, direction: Direction = "up", depth: int | None = None,
+            hidden: Callable[[CID], bool] | None = None) -> LineageGraph:  # fmt: skip
     """Breadth-first over the records; each node once (diamonds are common: a shared dataset).
 
     A root this home knows nothing of (no record, no edges) is ``NotFound``; a root record that
-    is corrupt or of an unknown version raises rather than showing as "missing".
+    is corrupt or of an unknown version raises rather than showing as "missing". A neighbour
+    ``hidden`` says the caller may not see is one node of type "private", with no CID, no name
+    and nothing beyond it; a hidden root is as unknown as an absent one.
     """
+    if hidden is not None and hidden(root):
+        raise NotFound(f"{root} is not in this store")
     graph = LineageGraph(str(root), direction)
     step = _step_up if direction == "up" else _step_down(repo.index, str(root), depth)
     queue: deque[tuple[str, int]] = deque([(str(root), 0)])
@@ -155,6 +160,9 @@ def lineage(repo: Repo, root: CID, direction: Direction = "up", depth: int | Non
         if depth is not None and level >= depth:
             continue
         neighbours = step(cid, record)
+        if hidden is not None:
+            neighbours = [(_masked(graph, other, level + 1) if hidden(CID.parse(other)) else other, rel)
+                          for other, rel in neighbours]  # fmt: skip
         if direction == "up":
             graph.edges += [GraphEdge(cid, parent, rel) for parent, rel in neighbours]
         else:
@@ -166,6 +174,14 @@ def lineage(repo: Repo, root: CID, direction: Direction = "up", depth: int | Non
 
 
 Step = Callable[[str, SignedRecord | None], list[tuple[str, str]]]
+PRIVATE = "private"
+
+
+def _masked(graph: LineageGraph, _cid: str, level: int) -> str:
+    """A placeholder node for a neighbour the caller may not see: ``private:N``, in the order met."""
+    key = f"{PRIVATE}:{sum(1 for n in graph.nodes.values() if n.type == PRIVATE) + 1}"
+    graph.nodes[key] = GraphNode(key, PRIVATE, level)
+    return key
 
 
 def _step_up(_cid: str, record: SignedRecord | None) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ fails; an untrusted one fails only when the caller requires trust.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -55,6 +56,7 @@ class VerifyReport:
     records: list[CID] = field(default_factory=list)
     anchors: list[AnchorStatus] = field(default_factory=list)
     require_trusted: bool = False
+    private_ancestors: int = 0  # ancestors the caller may not see: neither checked nor named
 
     def to_json(self) -> dict[str, Any]:
         """The one JSON form: what `verify --json` prints and ``GET /v1/verify/{ref}`` returns."""
@@ -68,6 +70,7 @@ class VerifyReport:
             "require_trusted": self.require_trusted,
             "anchor": self.anchor_state,
             "anchors": [a.to_json() for a in self.anchors],
+            "private_ancestors": self.private_ancestors,
         }
 
     @property
@@ -101,9 +104,10 @@ class _Visit:
     reached_as: str  # "root", or e.g. "derived_from of artifact cleaned@1"
 
 
-def verify(store: BlockStore, cid: CID, policy: TrustPolicy | None = None,
-           anchors: AnchorLookup | None = None) -> VerifyReport:  # fmt: skip
-    """Check ``cid`` and everything it reaches; never raises for damage, reports it."""
+def verify(store: BlockStore, cid: CID, policy: TrustPolicy | None = None, anchors: AnchorLookup | None = None,
+           hidden: Callable[[CID], bool] | None = None) -> VerifyReport:  # fmt: skip
+    """Check ``cid`` and everything it reaches; never raises for damage, reports it. Ancestors
+    ``hidden`` says the caller may not see are counted, not walked, and never named."""
     policy = policy or TrustPolicy()
     report = VerifyReport(cid, require_trusted=policy.required)
     seen: set[bytes] = set()
@@ -120,6 +124,9 @@ def verify(store: BlockStore, cid: CID, policy: TrustPolicy | None = None,
         for parent, relation in _lineage_refs(record, report) if record is not None else []:
             if parent.raw not in queued:
                 queued.add(parent.raw)
+                if hidden is not None and hidden(parent):
+                    report.private_ancestors += 1
+                    continue
                 queue.append(_Visit(parent, f"{relation} of {label}"))
     if policy.required and not report.signers:
         report.failures.append(f"{cid}: is not a signed record, and a trusted signature was required")

@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from cairn import Cairn
+from cairn.chunking.cid import CID, DAG_CBOR
+from cairn.chunking.multihash import BLAKE3
 from tests.api.server import CairnServer, running_server
 from tests.cli.helpers import cairn
 from tests.data import small_model, write_safetensors
@@ -114,15 +116,45 @@ def test_the_sdk_refuses_a_run_field_the_cli_refuses(capsys, home: Path, model: 
     assert sdk.ls() == []  # nothing was stored as an artifact
 
 
-def test_private_artifacts_are_hidden_by_the_core_on_every_route(capsys, home: Path, model: Path) -> None:
+def test_to_a_caller_without_a_token_a_private_artifact_answers_as_an_absent_one(
+    capsys, home: Path, model: Path
+) -> None:
     private = cairn(capsys, "publish", model, "--name", "secret", "--private", "--json").json()["cid"]
+    absent = str(CID.of(DAG_CBOR, BLAKE3, b"never published"))
+    routes = ["/v1/artifacts/{}", "/v1/artifacts/{}/manifest", "/v1/artifacts/{}/files/config.json",
+              "/v1/verify/{}", "/v1/lineage/{}", "/v1/blocks/{}", "/v1/car/{}", "/ipfs/{}",
+              "/ipfs/{}/config.json"]  # fmt: skip
     with running_server(home) as server:
-        for path in (f"/v1/artifacts/{private}", "/v1/artifacts/secret", f"/v1/verify/{private}",
-                     f"/v1/lineage/{private}", "/v1/names/secret", "/v1/artifacts/secret/files/config.json",
-                     f"/v1/artifacts/{private}/manifest", f"/ipfs/{private}"):  # fmt: skip
-            answer = httpx.get(f"{server.url}{path}")
-            assert answer.status_code == 404 and answer.json()["error"] == "not_found", (path, answer.text)
+        for route in routes:
+            hidden = httpx.get(server.url + route.format(private))
+            missing = httpx.get(server.url + route.format(absent))
+            assert hidden.status_code == missing.status_code, route
+            assert hidden.text.replace(private, absent) == missing.text, route
+        for name_route in ("/v1/artifacts/{}", "/v1/names/{}", "/v1/artifacts/{}@1/files/config.json"):
+            hidden = httpx.get(server.url + name_route.format("secret"))
+            missing = httpx.get(server.url + name_route.format("nobody"))
+            assert (hidden.status_code, hidden.text.replace("secret", "nobody")) == (missing.status_code, missing.text)
         assert httpx.get(f"{server.url}/v1/artifacts").json() == []
         token = _write_token(capsys, home)
         seen = httpx.get(f"{server.url}/v1/artifacts/secret", headers={"Authorization": f"Bearer {token}"})
         assert seen.status_code == 200 and seen.json()["cid"] == private
+
+
+def test_a_public_descendant_shows_its_private_parent_as_private(
+    capsys, home: Path, model: Path, tmp_path: Path
+) -> None:
+    private = cairn(capsys, "publish", model, "--name", "secret", "--private", "--json").json()["cid"]
+    (tmp_path / "tuned").mkdir()
+    (tmp_path / "tuned" / "weights.bin").write_bytes(b"tuned")
+    child = cairn(capsys, "publish", tmp_path / "tuned", "--name", "tuned", "--derived-from", private,
+                  "--json").json()["cid"]  # fmt: skip
+    with running_server(home) as server:
+        graph = httpx.get(f"{server.url}/v1/lineage/{child}").json()
+        assert [n["type"] for n in graph["nodes"]] == ["artifact", "private"]
+        report = httpx.get(f"{server.url}/v1/verify/{child}").json()
+        assert report["ok"] and report["private_ancestors"] == 1 and len(report["signers"]) == 1
+        for answer in (graph, report):
+            assert private not in str(answer) and "secret" not in str(answer)
+        assert httpx.get(f"{server.url}/v1/blocks/{private}").status_code == 404
+        owner = cairn(capsys, "lineage", child, "--format", "json").json()
+        assert {n["cid"] for n in owner["nodes"]} == {child, private}  # the owner sees everything
