@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from cairn import __version__
-from cairn.api.deps import CairnDep, ReaderDep, RepoDep, WriterDep
+from cairn.api.deps import CairnDep, RepoDep, WriterDep
 from cairn.api.errors import ERROR_RESPONSES, ApiError
 from cairn.api.models import Health, Job, PinEntry, PinRequest, VerifyResponse, Version
+from cairn.lineage.core import Cairn
 from cairn.lineage.index.jobs import JobRow, Jobs
 from cairn.lineage.workflows.resolve import resolve
 
@@ -78,16 +79,28 @@ def create_pin(body: PinRequest, repo: RepoDep, _: WriterDep) -> Job:
 
 
 @router.get("/pins", response_model=list[PinEntry])
-def list_pins(repo: RepoDep, _: ReaderDep) -> list[PinEntry]:
+def list_pins(cairn: CairnDep) -> list[PinEntry]:
     return [
         PinEntry(cid=str(p.cid), remote=p.remote, state=p.state, blocks_sent=p.blocks_sent, bytes_sent=p.bytes_sent)
-        for p in repo.index.pins()
+        for p in cairn.pins()
     ]
 
 
 @router.get("/jobs/{job_id}", response_model=Job)
-def get_job(job_id: str, repo: RepoDep, _: ReaderDep) -> Job:
-    row = Jobs(repo.index).get(job_id)
-    if row is None:
+def get_job(job_id: str, cairn: CairnDep) -> Job:
+    """A job by id; a job about an artifact the caller may not see is as unknown as no job."""
+    row = Jobs(cairn.repo.index).get(job_id)
+    if row is None or not _visible_job(cairn, row):
         raise ApiError(404, "not_found", f"no job {job_id}")
     return _job(row)
+
+
+def _visible_job(cairn: Cairn, row: JobRow) -> bool:
+    from cairn.chunking.cid import CID
+    from cairn.errors import BadInput
+
+    try:
+        cid = CID.parse(str(row.args.get("cid", "")))
+    except BadInput:
+        return True  # a job about no CID says nothing about an artifact
+    return cairn.access.sees_target(cairn.repo.index, cid)

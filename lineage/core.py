@@ -269,7 +269,9 @@ class Cairn:
         return unpin_from_ipfs(self.repo, self.resolve(ref))
 
     def pins(self) -> list[PinRow]:
-        return self.repo.index.pins() if self.repo.exists() else []
+        """The recorded pins of the artifacts the caller may see."""
+        rows = self.repo.index.pins() if self.repo.exists() else []
+        return [row for row in rows if self.access.sees_target(self.repo.index, row.cid)]
 
     def anchor(self, *, to: str | None = None) -> AnchorResult:
         """Anchor every record not yet anchored, in one batch (``to``: evm or arweave)."""
