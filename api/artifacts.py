@@ -45,25 +45,7 @@ def show_artifact(ref: str, cairn: CairnDep) -> dict[str, Any]:
 @router.get("/artifacts/{ref}/manifest", response_model=dict[str, Any])
 def manifest_json(ref: str, cairn: CairnDep) -> dict[str, Any]:
     """The signed manifest record as DAG-JSON-style JSON (links as ``{"/": cid}``, bytes base64)."""
-    from cairn.lineage.records.model import decode_record
-
-    m = cairn.manifest(ref)
-    body: dict[str, Any] = _dag_json(decode_record(m.cid, cairn.repo.store.get(m.cid)).body)
-    return body
-
-
-def _dag_json(value: Any) -> Any:
-    import base64
-
-    if isinstance(value, CID):
-        return {"/": str(value)}
-    if isinstance(value, bytes):
-        return {"/": {"bytes": base64.b64encode(value).decode().rstrip("=")}}
-    if isinstance(value, dict):
-        return {k: _dag_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dag_json(v) for v in value]
-    return value
+    return cairn.manifest_json(ref)
 
 
 def _find_file(repo: Repo, m: Manifest, path: str) -> FileRef:

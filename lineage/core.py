@@ -21,6 +21,8 @@ verified records), and the store's locks (taken by the workflows' writers).
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import io
 import os
 from collections.abc import Callable, Sequence
@@ -195,7 +197,30 @@ class Cairn:
         cid = resolve_anywhere(self.repo, store, ref, opened) if opened and isinstance(ref, str) else self.resolve(ref)
         info = describe(store, cid)
         self.access.check_manifest(info.target.manifest)
-        return info
+        return dataclasses.replace(info, private_refs=self._private_refs(info.target.manifest))
+
+    def _private_refs(self, manifest: Manifest | None) -> frozenset[CID]:
+        """The references of a visible manifest that the caller may not follow (private parents)."""
+        if manifest is None or self.access.sees_private:
+            return frozenset()
+        hides = self.access.hides(self.repo)
+        return frozenset(c for c in [*manifest.derived_from, *([manifest.run] if manifest.run else [])] if hides(c))
+
+    def manifest_json(self, ref: Ref) -> dict[str, Any]:
+        """The signed manifest as DAG-JSON-style JSON (links as ``{"/": cid}``, bytes base64); a
+        reference the caller may not see is ``"private"``, so this view is no longer the record
+        byte for byte (the record itself is ``GET /v1/blocks/{cid}``)."""
+        from cairn.lineage.records.model import decode_record
+
+        m = self.manifest(ref)
+        body = dict(decode_record(m.cid, self.store.get(m.cid)).body)
+        hidden = {c.raw for c in self._private_refs(m)}
+        if hidden:
+            body["derived_from"] = ["private" if raw in hidden else raw for raw in body.get("derived_from") or []]
+            if body.get("run") in hidden:
+                body["run"] = "private"
+        result: dict[str, Any] = _dag_json(body)
+        return result
 
     def manifest(self, ref: Ref) -> Manifest:
         """The manifest of the artifact ``ref`` names (``NotFound`` for anything else)."""
@@ -325,3 +350,15 @@ class Cairn:
         from cairn.lineage.index.tokens import list_tokens
 
         return list_tokens(self.repo.index)
+
+
+def _dag_json(value: Any) -> Any:
+    if isinstance(value, CID):
+        return {"/": str(value)}
+    if isinstance(value, bytes):
+        return {"/": {"bytes": base64.b64encode(value).decode().rstrip("=")}}
+    if isinstance(value, dict):
+        return {k: _dag_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dag_json(v) for v in value]
+    return value

@@ -46,6 +46,7 @@ class ArtifactInfo:
     cid: CID
     target: Target
     files: list[FileRef]
+    private_refs: frozenset[CID] = frozenset()  # references the caller may not see: shown as "private"
 
     def to_json(self) -> dict[str, Any]:
         """What `show --json` prints and ``GET /v1/artifacts/{ref}`` returns (for an artifact)."""
@@ -54,9 +55,13 @@ class ArtifactInfo:
         if m is not None:
             info.update(name=m.name, version=m.version, kind=m.kind, license=m.license, access=m.access,
                         profile=m.profile, bytes=m.bytes, file_count=m.file_count, publisher=m.publisher,
-                        derived_from=[str(c) for c in m.derived_from], run=str(m.run) if m.run else None)  # fmt: skip
+                        derived_from=[self._ref(c) for c in m.derived_from],
+                        run=self._ref(m.run) if m.run else None)  # fmt: skip
         info["files"] = [f.to_json() for f in self.files]
         return info
+
+    def _ref(self, cid: CID) -> str:
+        return "private" if cid in self.private_refs else str(cid)
 
 
 def describe(store: BlockStore, cid: CID) -> ArtifactInfo:
