@@ -86,6 +86,8 @@ class Records:
             return GraphNode(cid, "missing", -1)
         try:
             parsed = CID.parse(cid)
+            if self.graph.hidden is not None and self.graph.hidden(parsed):
+                return GraphNode(cid, "missing", -1)  # never read for a caller who may not see it
             record = decode_record(parsed, self.repo.store.get(parsed))
         except CairnError:
             return GraphNode(cid, "missing", -1)
@@ -95,7 +97,9 @@ class Records:
         """Artifacts made by ``run``: those in the graph, plus those the index knows."""
         found = {cid for cid, node in self.graph.nodes.items() if node.type == "artifact" and run_of(node) == run}
         if self.repo is not None:
-            found |= {str(child) for child, relation in self.repo.index.children(CID.parse(run)) if relation == "run"}
+            hidden = self.graph.hidden or (lambda _cid: False)
+            found |= {str(child) for child, relation in self.repo.index.children(CID.parse(run))
+                      if relation == "run" and not hidden(child)}  # fmt: skip
         return sorted(found)
 
     def published_at(self, cid: str) -> str | None:

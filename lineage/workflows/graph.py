@@ -14,6 +14,7 @@ query per node; the rest of a `--down` walk is reading each node's record
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,6 +80,8 @@ class LineageGraph:
     _by_child: dict[str, list[GraphEdge]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _by_parent: dict[str, list[GraphEdge]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _indexed: int = field(default=-1, init=False, repr=False, compare=False)
+    # What the caller may not see; exports that read records beyond the graph ask it too.
+    hidden: Callable[[CID], bool] | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The one JSON form: `lineage --format json` and ``GET /v1/lineage/{ref}``."""
@@ -148,7 +151,7 @@ def lineage(repo: Repo, root: CID, direction: Direction = "up", depth: int | Non
     """
     if hidden is not None and hidden(root):
         raise NotFound(f"{root} is not in this store")
-    graph = LineageGraph(str(root), direction)
+    graph = LineageGraph(str(root), direction, hidden=hidden)
     step = _step_up if direction == "up" else _step_down(repo.index, str(root), depth)
     queue: deque[tuple[str, int]] = deque([(str(root), 0)])
     while queue:
@@ -156,7 +159,7 @@ def lineage(repo: Repo, root: CID, direction: Direction = "up", depth: int | Non
         if cid in graph.nodes:
             continue
         node, record = _node(repo, cid, level, strict=level == 0)
-        graph.nodes[cid] = node
+        graph.nodes[cid] = _without_hidden(node, hidden) if hidden is not None else node
         if depth is not None and level >= depth:
             continue
         neighbours = step(cid, record)
@@ -175,6 +178,32 @@ def lineage(repo: Repo, root: CID, direction: Direction = "up", depth: int | Non
 
 Step = Callable[[str, SignedRecord | None], list[tuple[str, str]]]
 PRIVATE = "private"
+
+
+_REF_LISTS, _REF_FIELDS = ("derived_from", "inputs"), ("run", "about", "target")
+
+
+def _without_hidden(node: GraphNode, hidden: Callable[[CID], bool]) -> GraphNode:
+    """The node with the references the caller may not see taken out of its body (the graph's
+    exports name a record's parents and inputs from its body)."""
+    body = dict(node.body)
+
+    def shown(raw: object) -> bool:
+        try:
+            return not (isinstance(raw, bytes) and hidden(CID.decode(raw)))
+        except CairnError:
+            return True
+
+    for key in _REF_LISTS:
+        if isinstance(body.get(key), list):
+            body[key] = [raw for raw in body[key] if shown(raw)]
+    for key in _REF_FIELDS:
+        if key in body and not shown(body[key]):
+            del body[key]
+    code = body.get("code")
+    if isinstance(code, dict) and not shown(code.get("artifact")):
+        body["code"] = {k: v for k, v in code.items() if k != "artifact"}
+    return dataclasses.replace(node, body=body)
 
 
 def _masked(graph: LineageGraph, _cid: str, level: int) -> str:

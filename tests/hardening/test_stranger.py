@@ -96,6 +96,10 @@ def _get_paths(server: CairnServer) -> list[str]:
     return paths + hub
 
 
+LINEAGE_QUERIES = [f"?format={f}&direction={d}" for f in ("json", "tree", "dot", "prov-json", "openlineage", "in-toto")
+                   for d in ("up", "down")]  # fmt: skip
+
+
 def _fill(template: str, ref: str) -> list[str]:
     """Concrete URLs for one path template and one artifact reference (a CID or a name)."""
     values = {"ref": [ref, f"{ref}@1"] if not ref.startswith("baf") else [ref], "cid": [ref], "repo_id": [ref],
@@ -107,7 +111,7 @@ def _fill(template: str, ref: str) -> list[str]:
         url = template
         for name, value in zip(names, combo, strict=True):
             url = re.sub("{" + name + r"(?::path)?}", value, url, count=1)
-        urls.append(url)
+        urls += [url + q for q in LINEAGE_QUERIES] if template.startswith("/v1/lineage/") else [url]
     return urls
 
 
