@@ -77,7 +77,10 @@ def head_block(cid: CidPath, cairn: CairnDep) -> Response:
     },
 )
 async def put_block(cid: CidPath, request: Request, _: WriterDep) -> BlockPutResponse:
-    """Store one block; 401 before the body is read without a write token, 400 if the bytes do not match."""
+    """Store one block; 401 before the body is read without a write token, 400 if the bytes do not match.
+
+    No record names the block yet, so ``cairn gc`` keeps it for a grace period after its last put
+    (a day, ``cairn.storage.gc.LOOSE_GRACE_SECONDS``), time to send the record that names it."""
     parsed = parse_cid(cid)
     data = bytearray()
     async for chunk in request.stream():
@@ -87,7 +90,7 @@ async def put_block(cid: CidPath, request: Request, _: WriterDep) -> BlockPutRes
     if not parsed.matches(bytes(data)):
         raise ApiError(400, "cid_mismatch", f"the body does not hash to {parsed}")
     settings = server_config(request).settings
-    new = await run_in_threadpool(_with_repo, settings, lambda repo: repo.store.put(parsed, bytes(data)))
+    new = await run_in_threadpool(_with_repo, settings, lambda repo: repo.store.put_loose(parsed, bytes(data)))
     return BlockPutResponse(cid=str(parsed), new=new)
 
 

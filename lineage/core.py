@@ -16,7 +16,8 @@ The CLI commands and the REST routes are adapters over this class: they parse th
 one method, and print or return the result's ``to_json()``. Policy that must hold on every front
 end lives here or below, once: who sees a private artifact (``access``, see
 ``cairn.lineage.workflows.access``), which records are believed (the workflows admit only
-verified records), and the store's locks (taken by the workflows' writers).
+verified records), and the store's locks: every workflow that stores blocks holds a write session
+(``Repo.writing()``) from its first block to its last index row, so ``gc`` never takes them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import dataclasses
 import io
 import os
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,10 +158,15 @@ class Cairn:
         from cairn.lineage.workflows.fetch import fetch_first
         from cairn.lineage.workflows.pull import pull
 
-        cid = self._resolve_anywhere(ref, remotes)
-        fetch_first(self.repo, cid, remotes, with_ancestors, progress)
-        self.access.check_indexed(self.repo.index, cid)
-        return pull(self.repo, cid, Path(output) if output else None, list(include), force, progress)
+        with self._caching(remotes):  # what is fetched is read back before a gc may take it
+            cid = self._resolve_anywhere(ref, remotes)
+            fetch_first(self.repo, cid, remotes, with_ancestors, progress)
+            self.access.check_indexed(self.repo.index, cid)
+            return pull(self.repo, cid, Path(output) if output else None, list(include), force, progress)
+
+    def _caching(self, remotes: Sequence[object]) -> AbstractContextManager[None]:
+        """A write session when ``remotes`` are asked: blocks fetched from them are kept here."""
+        return self.repo.writing() if remotes else nullcontext()
 
     def _resolve_anywhere(self, ref: Ref, remotes: Sequence[str]) -> CID:
         if isinstance(ref, CID) or not remotes:
@@ -194,8 +201,13 @@ class Cairn:
 
         opened = [open_remote(r, self.repo.settings) for r in remotes]
         store = UnionStore(self.repo.store, opened) if opened else self.store  # fetched blocks are kept
-        cid = resolve_anywhere(self.repo, store, ref, opened) if opened and isinstance(ref, str) else self.resolve(ref)
-        info = describe(store, cid)
+        with self._caching(opened):
+            cid = (
+                resolve_anywhere(self.repo, store, ref, opened)
+                if opened and isinstance(ref, str)
+                else self.resolve(ref)
+            )
+            info = describe(store, cid)
         self.access.check_manifest(info.target.manifest)
         return dataclasses.replace(info, private_refs=self._private_refs(info.target.manifest))
 

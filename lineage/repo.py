@@ -5,11 +5,17 @@ Nothing is created on disk until something is written, so read-only commands on 
 (docs/architecture.md, Settings): ``CAIRN_INDEX_URL`` names a shared database instead of ``index.sqlite``, and
 ``CAIRN_BLOCKSTORE=ipfs`` keeps every block in the Kubo node instead of ``blocks/``, which
 together leave an API replica with no state of its own.
+
+Every workflow that stores blocks does so inside ``writing()``, from its first block (or the
+first block it finds already stored and relies on) to its last index row: ``cairn gc`` waits for
+every such session to end before it reads its roots (docs/architecture.md, Writers and gc). The
+home's pack store refuses a writer outside a session, so a workflow cannot forget it silently.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -37,7 +43,7 @@ class Repo:
     @cached_property
     def store(self) -> HomeStore:
         if self.settings.blockstore == "local":
-            return PackStore(self.home / "blocks", compression=self.settings.compression)
+            return PackStore(self.home / "blocks", compression=self.settings.compression, writes_need_session=True)
         api = self.settings.ipfs_api
         if not api:
             raise BadInput("CAIRN_BLOCKSTORE=ipfs keeps blocks in Kubo: set CAIRN_IPFS_API to its RPC URL")
@@ -48,6 +54,11 @@ class Repo:
     @cached_property
     def index(self) -> Index:
         return Index(self.settings.index_url or self.home / "index.sqlite")
+
+    def writing(self) -> AbstractContextManager[None]:
+        """A write session over this home's store: open it before the first block is stored or
+        looked up for deduplication, close it after the index rows that name those blocks."""
+        return self.store.writing()
 
     def exists(self) -> bool:
         """Whether anything was ever written: always, for an index shared through a URL."""

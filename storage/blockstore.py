@@ -6,6 +6,7 @@ A store never hands out bytes it has not checked against their CID.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
@@ -54,6 +55,14 @@ class HomeStore(BlockStore, Protocol):
     def size(self, cid: CID) -> int: ...
 
     def writer(self) -> StoreWriter: ...
+
+    def writing(self) -> AbstractContextManager[None]:
+        """A write session: no gc of this store runs while it is open (``PackStore.writing``)."""
+        ...
+
+    def put_loose(self, cid: CID, data: bytes | memoryview) -> bool:
+        """``put`` a block that no record names yet, kept by gc for a grace period."""
+        ...
 
     def delete_many(self, cids: list[CID]) -> None: ...
 

@@ -3,16 +3,27 @@ rewrite the packs that hold dead bytes.
 
 Crash-safe in the same way as writing: live blocks are copied and made durable in a new pack,
 their locations switch over in one transaction, and only then is the old pack deleted.
+
+Race-free with writers: gc takes ``gc.lock`` exclusive, so it starts once every write session
+(``PackStore.writing()``) has ended and no new one starts until it is done, and only then reads
+its roots. A writer's session spans its blocks and its index rows, so the roots read then name
+every block any writer stored or relied on. Blocks put loose (``put_loose``: a block uploaded
+before the record that names it) are kept for ``LOOSE_GRACE_SECONDS`` after their last put.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cairn.chunking.cid import CID
+from cairn.errors import Conflict
 from cairn.storage.dagwalk import reachable
 from cairn.storage.packstore import PackStore, PackWriter
+
+LOOSE_GRACE_SECONDS = 24 * 3600  # a loose block's time for the record that names it to arrive
 
 
 @dataclass(frozen=True)
@@ -28,10 +39,15 @@ class GcResult:
                 "bytes_reclaimed": self.bytes_reclaimed, "packs_rewritten": self.packs_rewritten}  # fmt: skip
 
 
-def collect_garbage(store: PackStore, roots: list[CID]) -> GcResult:
+def collect_garbage(store: PackStore, roots: Callable[[], Iterable[CID]],
+                    loose_grace: float = LOOSE_GRACE_SECONDS) -> GcResult:  # fmt: skip
+    """Drop every block that ``roots()`` (called under the lock, never before) and the loose blocks
+    younger than ``loose_grace`` seconds do not reach."""
+    if store.in_session:
+        raise Conflict("gc cannot run inside a write session of the same store: it would wait for itself")
     lock = store.gc_lock(exclusive=True)
     try:
-        live = reachable(store, roots)
+        live = reachable(store, [*roots(), *store.loose_since(time.time() - loose_grace)])
         dead = [cid for cid in store.iter_cids() if cid.raw not in live]
         store.delete_many(dead)
         before = _pack_bytes(store)

@@ -11,10 +11,19 @@ links (``content``, ``files_meta``) reach every block of their artifact, so Kubo
 collector keeps what the index says exists. A failed write sends nothing more; blocks that
 reached Kubo before the failure stay unpinned, and Kubo's gc reclaims them, as ``cairn gc``
 reclaims a torn pack tail.
+
+Garbage collection here is Kubo's alone: ``cairn gc`` refuses, and a write session
+(``writing()``) holds nothing back, since Cairn has no hold on Kubo's gc. A Kubo gc run between a
+writer's first batch and its pins at commit can take the batch (unpinned until then), or a block
+the writer found in Kubo and did not send; the writer's recursive pin then fails (or, on a node
+that is online, fetches the blocks back from the network) before any index row names them.
+Nothing listed loses a block, but a write in flight may have to be run again: run ``ipfs repo
+gc`` while no Cairn writer runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from types import TracebackType
 
@@ -37,6 +46,13 @@ class IpfsStore(KuboBlockStore):
 
     def writer(self) -> IpfsWriter:
         return IpfsWriter(self)
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to hold: Cairn runs no gc over Kubo (Kubo's own gc is Kubo's, see the module's doc)."""
+        return contextlib.nullcontext()
+
+    def put_loose(self, cid: CID, data: bytes | memoryview) -> bool:
+        return self.put(cid, data)  # unpinned, so Kubo's gc may take it before a record names it
 
     def delete_many(self, cids: list[CID]) -> None:
         raise BadInput("blocks live in Kubo (CAIRN_BLOCKSTORE=ipfs): remove them with Kubo's own pins and gc")

@@ -10,6 +10,14 @@ compression is a setting of the home, ``compression = "zstd"``).
 Crash safety: a writer appends blocks, then fsyncs the pack, and only then records their
 locations (one SQLite transaction). A block is visible only once its location is committed, so
 a crash leaves at most an unreferenced tail that ``gc`` reclaims. Every read is verified.
+
+Writers and gc: ``writing()`` is a write session, which holds ``gc.lock`` shared from its start
+to its end; gc (storage/gc.py) holds it exclusive, and reads its roots only once it has it. A
+caller that stores blocks and then the index rows naming them (the roots gc keeps) opens one
+session around both (``Repo.writing()``), so no block it wrote, or found already stored and
+relied on, can be collected in between. A pack writer always joins a session for its own
+lifetime; a store opened with ``writes_need_session`` (a home's, through ``Repo``) refuses a
+writer outside one, so a workflow that forgets the session fails loudly instead of racing gc.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import secrets
 import sqlite3
 import struct
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,20 +59,28 @@ CREATE TABLE IF NOT EXISTS blocks (
     flags INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blocks_by_pack ON blocks (pack);
+CREATE TABLE IF NOT EXISTS loose (
+    cid BLOB PRIMARY KEY,
+    stored_at REAL NOT NULL
+) WITHOUT ROWID;
 """
 
 
 class PackStore:
     """Blocks in ``<root>/packs/*.pack``, located through ``<root>/blocks.sqlite``."""
 
-    def __init__(self, root: Path, compression: bool = False) -> None:
+    def __init__(self, root: Path, compression: bool = False, writes_need_session: bool = False) -> None:
         self.root = root
         self.compression = compression  # for blocks written from now on; reads handle both
+        self.writes_need_session = writes_need_session
         self.packs = root / "packs"
         self._db: sqlite3.Connection | None = None
         self._fds: dict[str, int] = {}
         self._maps: dict[str, mmap.mmap] = {}
         self._lock = threading.Lock()
+        self._sessions = 0  # write sessions open on this object (nested, or on several threads)
+        self._session_fd = -1  # gc.lock, held shared while any is open
+        self._session_lock = threading.Lock()
 
     # -- plumbing -------------------------------------------------------------------------
     @property
@@ -190,8 +207,46 @@ class PackStore:
     def writer(self) -> PackWriter:
         return PackWriter(self)
 
+    def put_loose(self, cid: CID, data: bytes | memoryview) -> bool:
+        """Store a block that no record names yet (``PUT /v1/blocks``): gc keeps it for a grace
+        period after its last put (``storage/gc.py``, ``LOOSE_GRACE_SECONDS``), time for the
+        record that names it to arrive."""
+        with self.writing():
+            new = self.put(cid, data)
+            with self.db as db:
+                db.execute("INSERT OR REPLACE INTO loose (cid, stored_at) VALUES (?, ?)", (cid.raw, time.time()))
+        return new
+
+    def loose_since(self, cutoff: float) -> list[CID]:
+        """The blocks put loose since ``cutoff`` (a Unix time); older marks are dropped (gc's, under its lock)."""
+        with self.db as db:
+            db.execute("DELETE FROM loose WHERE stored_at < ?", (cutoff,))
+            return [CID(raw) for (raw,) in db.execute("SELECT cid FROM loose").fetchall()]
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """A write session: gc waits for it to end before it reads its roots, and no gc can start
+        while it is open. Open one around storing blocks *and* writing the index rows that name
+        them. Sessions nest and may be open on several threads: the lock is held while any is."""
+        with self._session_lock:
+            if self._sessions == 0:
+                self._session_fd = self.gc_lock(exclusive=False)  # waits while a gc runs
+            self._sessions += 1
+        try:
+            yield
+        finally:
+            with self._session_lock:
+                self._sessions -= 1
+                if self._sessions == 0:
+                    os.close(self._session_fd)
+                    self._session_fd = -1
+
+    @property
+    def in_session(self) -> bool:
+        return self._sessions > 0
+
     def gc_lock(self, exclusive: bool) -> int:
-        """Writers hold this shared and gc exclusive: gc never drops a block a writer deduplicated against."""
+        """Write sessions hold this shared and gc exclusive (one flock on ``gc.lock``, per home)."""
         self.db  # noqa: B018 - creates the folder
         fd = os.open(self.root / "gc.lock", os.O_RDWR | os.O_CREAT, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
@@ -211,8 +266,12 @@ class PackWriter:
 
     def __init__(self, store: PackStore, replace: bool = False) -> None:
         self.store = store
-        self.replace = replace  # gc's repack: a fresh pack, and locations of recorded blocks move
-        self.lock_fd = -1 if replace else store.gc_lock(exclusive=False)
+        self.replace = replace  # gc's repack (under gc's own lock): a fresh pack, and locations of recorded blocks move
+        self.session = contextlib.ExitStack()
+        if not replace:
+            if store.writes_need_session and not store.in_session:
+                raise RuntimeError("blocks written outside a write session (Repo.writing()): gc could collect them")
+            self.session.enter_context(store.writing())
         self.pending: dict[bytes, tuple[int, int, int]] = {}  # cid -> offset, stored length, flags
         # Compression runs on threads (zstd releases the GIL) while the caller cuts and hashes; blocks
         # still reach the pack in the order they were appended.
@@ -222,7 +281,11 @@ class PackWriter:
         self.dtype: str | None = None  # what the blocks being appended hold (a safetensors dtype)
         self.bytes_new = 0
         self.blocks_new = 0
-        self.pack, self.fd = self._open_pack()
+        try:
+            self.pack, self.fd = self._open_pack()
+        except BaseException:
+            self.session.close()
+            raise
         self.committed_end = os.lseek(self.fd, 0, os.SEEK_END)
         self.end = self.committed_end
         self.appender = BackgroundAppender(self.fd)
@@ -264,8 +327,7 @@ class PackWriter:
             if self.compressors is not None:
                 self.compressors.close()
             os.close(self.fd)
-            if self.lock_fd >= 0:
-                os.close(self.lock_fd)
+            self.session.close()
 
     def has(self, cid: CID) -> bool:
         return cid.raw in self.pending or cid.raw in self.queued or self.store.has(cid)

@@ -9,13 +9,15 @@ path inside it.
 Reads go through a ``UnionStore``: each block comes from the local store if it is there, else
 from the first remote that has it (the configured Kubo and Arweave gateway, or the ``remotes``
 given), is checked against its CID, and is kept in the local store, which is the block cache:
-the second read of the same range is local. A file is read by byte range, so a parquet footer
+the second read of the same range is local (each read runs in a write session, so no gc takes a
+block between its fetch and its use). A file is read by byte range, so a parquet footer
 or one CSV chunk costs only the blocks that hold it. Listings come from the manifest's
 ``files_meta`` (one or two small blocks), not from walking the directory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +102,7 @@ class CairnFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec ships
         from cairn.lineage.workflows.listing import artifact_files
         from cairn.lineage.workflows.resolve import open_target, resolve_anywhere
 
-        with self.lock:
+        with self.lock, self._caching():
             cid = resolve_anywhere(self.repo, self.store, ref, self.store.remotes)
             if cid.raw not in self._listings:
                 if len(self._listings) >= _LISTINGS_KEPT:
@@ -111,8 +113,12 @@ class CairnFileSystem(AbstractFileSystem):  # type: ignore[misc]  # fsspec ships
     def read_range(self, cid: CID, start: int, end: int) -> bytes:
         from cairn.storage.unixfs_read import iter_range
 
-        with self.lock:
+        with self.lock, self._caching():
             return b"".join(iter_range(self.recent, cid, start, end))
+
+    def _caching(self) -> contextlib.AbstractContextManager[None]:
+        """A write session while blocks may be fetched and kept: gc waits for the read to end."""
+        return self.repo.writing() if self.store.remotes else contextlib.nullcontext()
 
 
 class CairnFile(AbstractBufferedFile):  # type: ignore[misc]

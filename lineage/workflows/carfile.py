@@ -3,7 +3,8 @@
 Export takes the record, everything it links to (content, files_meta) and the records it
 references by value that the store holds (its run record; every ancestor with
 ``with_ancestors``). Import verifies every block, checks each root's DAG is complete, and only
-then makes anything visible.
+then makes anything visible, all in one write session (gc cannot run between the blocks and the
+rows that keep them).
 """
 
 from __future__ import annotations
@@ -90,15 +91,16 @@ def import_car_stream(repo: Repo, stream: BinaryIO) -> ImportResult:
     pack writer (an upload route sees many of those).
     """
     header = read_header(stream)
-    with repo.store.writer() as writer:
-        result = ImportResult(header.roots)
-        for cid, data in read_blocks(stream):
-            result.blocks += 1
-            result.blocks_new += writer.put(cid, data)
+    with repo.writing():  # gc waits until the roots' rows keep every block, new or found here
+        with repo.store.writer() as writer:
+            result = ImportResult(header.roots)
+            for cid, data in read_blocks(stream):
+                result.blocks += 1
+                result.blocks_new += writer.put(cid, data)
+            for root in header.roots:
+                _check_complete(writer, root)
         for root in header.roots:
-            _check_complete(writer, root)
-    for root in header.roots:
-        _register(repo, root, result)
+            _register(repo, root, result)
     return result
 
 

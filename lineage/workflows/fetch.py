@@ -22,18 +22,19 @@ def fetch_from(repo: Repo, remote_name: str, cid: CID, with_ancestors: bool,
     remote = open_remote(remote_name, repo.settings)
     moved = 0
     pending, done, records = [cid], set(), []
-    while pending:
-        root = pending.pop()
-        if root.raw in done:
-            continue
-        done.add(root.raw)
-        moved += fetch_dag(remote, repo.store, [root], progress).moved
-        if root.codec == DAG_CBOR:
-            record = decode_record(root, repo.store.get(root))
-            pending += _refs_or_empty(record.body, with_ancestors)
-            records.append(record)
-    for record in reversed(records):  # ancestors and runs first: an artifact shows once all it needs is here
-        repo.index.add_signed(record)
+    with repo.writing():  # gc waits until the records' rows keep what was fetched (or found here)
+        while pending:
+            root = pending.pop()
+            if root.raw in done:
+                continue
+            done.add(root.raw)
+            moved += fetch_dag(remote, repo.store, [root], progress).moved
+            if root.codec == DAG_CBOR:
+                record = decode_record(root, repo.store.get(root))
+                pending += _refs_or_empty(record.body, with_ancestors)
+                records.append(record)
+        for record in reversed(records):  # ancestors and runs first: an artifact shows once all it needs is here
+            repo.index.add_signed(record)
     return moved
 
 

@@ -46,6 +46,14 @@ def fsck(repo: Repo, repair: bool = False, reindex: bool = False, remotes: Seque
     if not repo.exists():
         report.notes.append(f"{repo.home} holds no store yet")
         return report
+    # A write session: the blocks a repair fetches or reindexes stay until their rows are written,
+    # and no gc changes the store while it is being checked.
+    with repo.writing():
+        _fsck(repo, report, repair, reindex, remotes)
+    return report
+
+
+def _fsck(repo: Repo, report: FsckReport, repair: bool, reindex: bool, remotes: Sequence[BlockStore]) -> None:
     _remove_leftovers(repo, report)
     corrupt = _check_blocks(repo, report)
     if repair and corrupt:
@@ -60,7 +68,6 @@ def fsck(repo: Repo, repair: bool = False, reindex: bool = False, remotes: Seque
     _check_names(repo, report)
     if not repair:
         report.problems[:0] = [f"block {c} is corrupt" for c in corrupt]
-    return report
 
 
 def _remove_leftovers(repo: Repo, report: FsckReport) -> None:
@@ -144,5 +151,4 @@ def gc(repo: Repo) -> GcResult:
         raise BadInput("blocks live in Kubo (CAIRN_BLOCKSTORE=ipfs): collect garbage with Kubo's gc")
     if not repo.exists():
         return GcResult(0, 0, 0, 0)
-    roots = repo.index.root_cids()
-    return collect_garbage(store, roots)
+    return collect_garbage(store, repo.index.root_cids)  # the roots are read under gc's lock, not before

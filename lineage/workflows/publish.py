@@ -2,7 +2,8 @@
 
 Order matters for crash safety: blocks first (durable), manifest last, index row after that.
 Any failure before the index row leaves nothing visible, and the pack writer truncates what it
-had appended.
+had appended. All of it runs in one write session (``Repo.writing()``), so a ``cairn gc`` started
+meanwhile waits for the index rows, which keep every block the publish stored or deduplicated.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from cairn.chunking.cid import CID
 from cairn.chunking.importer import ImportResult, import_paths
-from cairn.chunking.profiles import DEFAULT_PROFILE, get_profile
+from cairn.chunking.profiles import DEFAULT_PROFILE, Profile, get_profile
 from cairn.errors import BadInput, Conflict
 from cairn.lineage.records.files_meta import emit_files_meta, file_rows
 from cairn.lineage.records.keys import SigningKey, load_or_create_key
@@ -121,6 +122,13 @@ def publish(
     profile = get_profile(options.profile)
     name = options.name or _default_name(paths)
     _check_options(repo, name, options)
+    with repo.writing():  # gc waits from the first block to the last index row
+        return _store(repo, paths, options, profile, name, progress)
+
+
+def _store(repo: Repo, paths: list[Path], options: PublishOptions, profile: Profile, name: str,
+           progress: Callable[[int], None] | None) -> PublishResult:  # fmt: skip
+    """The blocks, then the rows that make them an artifact (inside the caller's write session)."""
     with repo.store.writer() as writer:
         sink = _CountingSink(writer)
         imported = import_paths(paths, profile, sink, progress or (lambda _: None), repo.settings.threads)
@@ -156,10 +164,11 @@ def point_name(repo: Repo, key: SigningKey, ref: NameRef, target: CID) -> NameCl
     for _ in range(_NAME_ATTEMPTS):
         seq = repo.index.next_name_seq(key.did, ref.name)
         cid, data = name_record(key, ref.name, ref.version, target, seq)
-        repo.store.put(cid, data)
-        claim = NameClaim(cid, ref.name, ref.version, target, seq, key.did)
-        if repo.index.add_name(claim):
-            return claim
+        with repo.writing():  # the record's block, then the row that keeps it
+            repo.store.put(cid, data)
+            claim = NameClaim(cid, ref.name, ref.version, target, seq, key.did)
+            if repo.index.add_name(claim):
+                return claim
     raise Conflict(f"{ref} is being re-pointed by others at the same time; try again")
 
 

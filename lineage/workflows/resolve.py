@@ -71,7 +71,8 @@ def resolve_anywhere(repo: Repo, store: BlockStore, ref: str, remotes: list[Bloc
     claims = repo.index.name_claims(name.name)
     peers = [r for r in remotes if isinstance(r, NameSource)]
     for peer in peers:
-        claims += _peer_claims(repo, store, peer, name)
+        with repo.writing():  # each name record kept by ``store``, then its row
+            claims += _peer_claims(repo, store, peer, name)
     return resolve_name(repo, name, claims, "in this store or on its peers" if peers else "in this store").target
 
 

@@ -7,6 +7,7 @@ local store, or fetched from a remote and verified first).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,8 +90,9 @@ def read_tensor(repo: Repo, artifact: CID, file: str, name: str, remotes: Sequen
     from cairn.storage.union import UnionStore
 
     store = UnionStore(repo.store, [open_remote(r, repo.settings) for r in remotes])
-    ref = find_tensor(store, artifact, file, name)
-    return TensorRead(_as_array(store, ref), ref, store.bytes_fetched)
+    with repo.writing() if remotes else contextlib.nullcontext():  # what is fetched is kept: a write
+        ref = find_tensor(store, artifact, file, name)
+        return TensorRead(_as_array(store, ref), ref, store.bytes_fetched)
 
 
 def _as_array(store: BlockStore, ref: TensorRef) -> np.ndarray:

@@ -158,8 +158,9 @@ def _inject_forged_claim(home: Path, name: str, version: str, target: CID) -> No
     _, data = name_record(key, name, version, elsewhere, 99)
     forged_cid, forged = encode_record({**dagcbor.decode(data), "target": target.raw}, target.hash_code)
     repo = Repo.open(home)
-    repo.store.put(forged_cid, forged)
-    repo.index.add_name(NameClaim(forged_cid, name, version, target, 99, key.did))
+    with repo.writing():
+        repo.store.put(forged_cid, forged)
+        repo.index.add_name(NameClaim(forged_cid, name, version, target, 99, key.did))
     repo.close()
 
 

@@ -25,14 +25,15 @@ def make_runs(repo: Repo, count: int, tag: str = "") -> list[str]:
     """``count`` distinct signed run records, stored and indexed as `publish --run` would."""
     key, _ = load_or_create_key(repo.home)
     cids = []
-    with repo.store.writer() as writer:
-        for i in range(count):
-            body = {"kind": "train", "parameters": {"step": i, "tag": tag}}
-            cid, data = make_run_record(body, [], key, BLAKE3)
-            writer.put(cid, data)
-            cids.append(cid)
-    for cid in cids:
-        repo.index.add_run(cid, [])
+    with repo.writing():
+        with repo.store.writer() as writer:
+            for i in range(count):
+                body = {"kind": "train", "parameters": {"step": i, "tag": tag}}
+                cid, data = make_run_record(body, [], key, BLAKE3)
+                writer.put(cid, data)
+                cids.append(cid)
+        for cid in cids:
+            repo.index.add_run(cid, [])
     return [str(cid) for cid in cids]
 
 

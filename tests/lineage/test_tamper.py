@@ -105,7 +105,7 @@ def test_a_record_with_a_wrong_signature_fails_even_when_its_signer_is_trusted(
     key = load_key(home)
     assert key is not None
     child_cid, child_data = encode_record(sign(child, key), BLAKE3)
-    with repo.store.writer() as writer:
+    with repo.writing(), repo.store.writer() as writer:  # stored, not indexed: garbage to gc, but none runs
         writer.put(forged, forged_data)
         writer.put(child_cid, child_data)
     repo.close()

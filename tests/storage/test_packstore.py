@@ -1,7 +1,10 @@
-"""The local pack store: visible only when committed, verified on every read, compacted by gc."""
+"""The local pack store: visible only when committed, verified on every read, compacted by gc,
+and never collected under a write session."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +13,8 @@ import pytest
 from cairn.chunking.cid import CID, RAW
 from cairn.chunking.dag import DagEntry, emit_directory
 from cairn.chunking.multihash import BLAKE3
-from cairn.errors import BlockNotFound, IntegrityError
-from cairn.storage.gc import collect_garbage
+from cairn.errors import BlockNotFound, Conflict, IntegrityError
+from cairn.storage.gc import GcResult, collect_garbage
 from cairn.storage.packstore import PackStore, scan_pack
 from tests.data import random_bytes
 
@@ -89,8 +92,53 @@ def test_gc_keeps_what_roots_reach_and_reclaims_the_rest(store: PackStore) -> No
     with store.writer() as writer:
         for cid, data in [(kept_leaf, kept_data), (dropped, dropped_data), *blocks]:
             writer.put(cid, data)
-    result = collect_garbage(store, [root.cid])
+    result = collect_garbage(store, lambda: [root.cid])
     assert result.blocks_removed == 1 and result.blocks_kept == 2
     assert result.bytes_reclaimed >= 50_000
     assert store.get(kept_leaf) == kept_data and not store.has(dropped)
     assert sum(p.stat().st_size for p in store.packs.glob("*.pack")) < 60_000
+
+
+def test_gc_waits_for_a_write_session_and_reads_its_roots_only_then(store: PackStore) -> None:
+    """A block stored in a session, its root recorded just before the session ends: a gc started
+    meanwhile (another store on the same folder, as another process would be) keeps it."""
+    cid, data = _block(20)
+    index: list[CID] = []  # stands for the index: empty until the "row" is written
+    results: list[GcResult] = []
+    other = PackStore(store.root)
+    gc = threading.Thread(target=lambda: results.append(collect_garbage(other, lambda: list(index))))
+    with store.writing():
+        store.put(cid, data)
+        gc.start()
+        time.sleep(0.3)
+        assert gc.is_alive() and not results  # waiting for the session
+        index.append(cid)
+    gc.join(10)
+    other.close()
+    assert results[0].blocks_removed == 0 and store.get(cid) == data
+
+
+def test_a_loose_block_is_kept_for_the_grace_period_then_collected(store: PackStore) -> None:
+    loose, loose_data = _block(21)
+    plain, plain_data = _block(22)
+    assert store.put_loose(loose, loose_data) is True
+    store.put(plain, plain_data)
+    assert collect_garbage(store, lambda: []).blocks_removed == 1  # the unnamed block not put loose
+    assert store.has(loose) and not store.has(plain)
+    assert store.put_loose(loose, loose_data) is False  # a put again restarts its grace
+    assert collect_garbage(store, lambda: [], loose_grace=0).blocks_removed == 1
+    assert not store.has(loose)
+
+
+def test_a_home_store_refuses_writes_outside_a_session_and_gc_inside_one(tmp_path: Path) -> None:
+    store = PackStore(tmp_path / "blocks", writes_need_session=True)
+    cid, data = _block(23)
+    with pytest.raises(RuntimeError, match="outside a write session"):
+        store.put(cid, data)
+    with store.writing(), store.writing():  # sessions nest
+        assert store.put(cid, data) is True
+        with pytest.raises(Conflict, match="wait for itself"):
+            collect_garbage(store, lambda: [cid])
+    assert not store.in_session
+    assert collect_garbage(store, lambda: [cid]).blocks_removed == 0
+    store.close()
