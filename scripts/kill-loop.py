@@ -386,7 +386,7 @@ class ArweavePinJob(CliJob):
     def rerun(self) -> None:
         expect_ok(self.run_again(), "arweave pin re-run")
         rows = _with_repo(self.loop, lambda repo: repo.index.arweave_txs())
-        mine = [row for row in rows if row.cid == self.cid]
+        mine = [row for row in rows if str(row.cid) == self.cid]
         if not mine or any(row.state in ("signed", "uploading") for row in mine):
             raise CheckFailed(f"after the arweave re-run, {self.cid} has transactions {[r.state for r in mine]}")
         self.loop.on_arweave.add(self.cid)
