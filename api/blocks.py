@@ -18,7 +18,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from cairn.api.deps import CairnDep, WriterDep, server_config
 from cairn.api.errors import ERROR_RESPONSES, ApiError
-from cairn.api.models import BlockPutResponse, CarImportResponse, MissingRequest, MissingResponse
+from cairn.api.models import BlockPutResponse, CarImportResponse, MissingRequest, MissingResponse, RefusedRecord
 from cairn.chunking.car import MAX_SECTION
 from cairn.chunking.cid import CID
 from cairn.lineage.core import Cairn
@@ -159,6 +159,7 @@ def _car_stream(cairn: Cairn, cid: CID, with_ancestors: bool) -> Iterator[bytes]
 async def import_car_upload(request: Request, _: WriterDep) -> CarImportResponse:
     """Import a CAR stream: spooled to disk as it arrives, every block verified, roots visible only when whole.
 
+    Records that do not pass admission are listed in ``refused``: kept as blocks, never counted.
     A client that disconnects mid-upload leaves only the spool file, which is removed.
     """
     from cairn.lineage.workflows.carfile import import_car_stream
@@ -178,6 +179,7 @@ async def import_car_upload(request: Request, _: WriterDep) -> CarImportResponse
         blocks=result.blocks,
         blocks_new=result.blocks_new,
         artifacts=[str(a) for a in result.artifacts],
+        refused=[RefusedRecord(**r.to_json()) for r in result.refused],
     )
 
 

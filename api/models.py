@@ -61,11 +61,19 @@ class PublishResponse(BaseModel):
     name_record: str | None = None
 
 
+class RefusedRecord(BaseModel):
+    """A record kept as a block that counts for nothing here, and why."""
+
+    cid: str
+    reason: str
+
+
 class CarImportResponse(BaseModel):
     roots: list[str]
     blocks: int
     blocks_new: int
     artifacts: list[str]
+    refused: list[RefusedRecord] = Field(default_factory=list)
 
 
 class BlockPutResponse(BaseModel):

@@ -15,8 +15,9 @@
 The CLI commands and the REST routes are adapters over this class: they parse their input, call
 one method, and print or return the result's ``to_json()``. Policy that must hold on every front
 end lives here or below, once: who sees a private artifact (``access``, see
-``cairn.lineage.workflows.access``), which records are believed (the workflows admit only
-verified records), and the store's locks: every workflow that stores blocks holds a write session
+``cairn.lineage.workflows.access``), which records count (every record that enters the home,
+from wherever, passes ``Index.add_signed``, the one door of ``cairn.lineage.records.admission``),
+and the store's locks: every workflow that stores blocks holds a write session
 (``Repo.writing()``) from its first block to its last index row, so ``gc`` never takes them.
 """
 
@@ -328,7 +329,8 @@ class Cairn:
         return writer.blocks_written, writer.bytes_written
 
     def import_car(self, path: PathLike) -> ImportResult:
-        """Import every block of a CAR file, each verified; its records are admitted as checked."""
+        """Import every block of a CAR file, each verified; its records count only if admitted
+        (``ImportResult.refused`` lists the others, kept as blocks that count for nothing)."""
         from cairn.lineage.workflows.carfile import import_car
 
         return import_car(self.repo, Path(path))

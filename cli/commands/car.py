@@ -34,11 +34,19 @@ def import_(
     json_out: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
-    """Import every block of a CAR file (each verified); its roots become visible when complete."""
+    """Import every block of a CAR file (each verified); its roots become visible when complete.
+
+    A record that does not pass admission (a forged signature, a malformed record) is kept as a
+    block but counts for nothing: it is named on stderr and the command exits 1.
+    """
     result = open_home(home).import_car(path)
     if json_out:
         emit_json(result.to_json())
-        return
-    notice(f"imported {result.blocks} blocks ({result.blocks_new} new)")
-    for root in result.roots:
-        print(root)
+    else:
+        notice(f"imported {result.blocks} blocks ({result.blocks_new} new)")
+        for root in result.roots:
+            print(root)
+    for refused in result.refused:
+        notice(f"cairn: refused record {refused.cid}: {refused.reason}")
+    if result.refused:
+        raise typer.Exit(1)

@@ -26,6 +26,7 @@ from cairn.chunking.cid import CID
 from cairn.errors import CairnError
 from cairn.lineage.index import schema as t
 from cairn.lineage.index.db import dispose, engine_for, index_url, redact, unavailable
+from cairn.lineage.records.admission import Equivocation, Refused, Verdict, admit
 from cairn.lineage.records.model import Manifest, SignedRecord
 from cairn.lineage.records.names import NameClaim
 
@@ -245,10 +246,58 @@ class Index:
         with self.read() as conn:
             return conn.execute(query).first()
 
-    # -- artifacts, records, lineage edges ------------------------------------------------------
+    # -- records: admitted through one door ----------------------------------------------------
 
-    def add_artifact(self, row: ArtifactRow, edges: list[tuple[CID, str]]) -> None:
-        """Record an artifact, its manifest record and its lineage edges (``(parent, relation)``)."""
+    def admit(self, record: SignedRecord) -> Verdict:
+        """Whether ``record`` may count here: ``admission.admit`` (form, signature, names,
+        references), then what only this index can tell. A name record must not point at a
+        record that is not an artifact, nor at another publisher's private artifact."""
+        verdict = admit(record)
+        if isinstance(verdict, Refused) or verdict.type != "name" or verdict.claim is None:
+            return verdict
+        target, publisher = verdict.claim.target, verdict.claim.publisher
+        kind = self.record_type(target)
+        if kind is not None and kind != "artifact":
+            return Refused(verdict.cid, f"it names {target}, a {kind} record, not an artifact")
+        row = self.artifact(target)
+        if row is not None and row.access != "public" and row.publisher != publisher:
+            return Refused(verdict.cid, f"it names {target}, a private artifact of another publisher")
+        return verdict
+
+    def add_signed(self, record: SignedRecord) -> Verdict:
+        """Index a record, if it is admitted (``admit``): the only way into the artifact, name, run
+        and lineage-edge rows, whatever brought the record. A refused record writes nothing; a
+        name record its publisher contradicted at the same seq is an ``Equivocation``."""
+        verdict = self.admit(record)
+        if isinstance(verdict, Refused):
+            return verdict
+        if verdict.manifest is not None:
+            self._add_manifest(verdict.manifest, list(verdict.edges))
+        elif verdict.type == "name" and verdict.claim is not None:
+            if not self._add_name(verdict.claim):
+                c = verdict.claim
+                return Equivocation(verdict.cid, f"{c.publisher} already signed another record for {c.name!r} "
+                                                 f"at seq {c.seq}; the first one seen stays")  # fmt: skip
+        else:
+            with self.write() as db:
+                db.execute(self._insert_ignore(t.records).values(cid=verdict.cid, type=verdict.type))
+                self._add_edges(db, [(verdict.cid, parent, relation) for parent, relation in verdict.edges])
+        return verdict
+
+    def forget(self, cid: CID) -> None:
+        """Drop every row a record made (artifact, name, record, the edges leaving it): what
+        ``fsck --reindex`` does with a row that does not pass admission. Its block stays."""
+        with self.write() as db:
+            db.execute(sa.delete(t.artifacts).where(t.artifacts.c.cid == cid))
+            db.execute(sa.delete(t.names).where(t.names.c.record == cid))
+            db.execute(sa.delete(t.records).where(t.records.c.cid == cid))
+            db.execute(sa.delete(t.edges).where(t.edges.c.child == cid))
+
+    # The writers below take what they are given. Only ``add_signed`` calls them (and tests or
+    # benchmarks that build an index by hand): nothing else may write these rows.
+
+    def _add_artifact(self, row: ArtifactRow, edges: list[tuple[CID, str]]) -> None:
+        """An artifact, its manifest record and its lineage edges (``(parent, relation)``)."""
         with self.write() as db:
             db.execute(self._insert_ignore(t.artifacts).values(
                 cid=row.cid, name=row.name, version=row.version, kind=row.kind, profile=row.profile, bytes=row.bytes,
@@ -258,29 +307,36 @@ class Index:
             if edges:
                 self._add_edges(db, [(row.cid, parent, rel) for parent, rel in edges])
 
-    def add_edges(self, edges: list[tuple[CID, CID, str]]) -> None:
-        """Add ``(child, parent, relation)`` edges as they are (imports, benchmarks, repairs)."""
-        with self.write() as db:
-            self._add_edges(db, edges)
+    def _add_manifest(self, m: Manifest, edges: list[tuple[CID, str]]) -> None:
+        row = ArtifactRow(m.cid, m.name, m.version, m.kind, m.profile, m.bytes, m.file_count,
+                          m.publisher, m.access, now())  # fmt: skip
+        self._add_artifact(row, edges)
 
     def _add_edges(self, db: Connection, edges: list[tuple[CID, CID, str]]) -> None:
+        """``(child, parent, relation)`` edges as they are."""
         if edges:
             db.execute(self._insert_ignore(t.edges), [{"child": c, "parent": p, "relation": r} for c, p, r in edges])
 
-    def add_manifest(self, manifest: Manifest) -> None:
-        """Index an artifact from its manifest, with its lineage edges."""
-        m = manifest
-        row = ArtifactRow(m.cid, m.name, m.version, m.kind, m.profile, m.bytes, m.file_count,
-                          m.publisher, m.access, now())  # fmt: skip
-        edges = [(parent, "derived_from") for parent in manifest.derived_from]
-        if manifest.run is not None:
-            edges.append((manifest.run, "run"))
-        self.add_artifact(row, edges)
-
-    def add_run(self, cid: CID, inputs: list[CID]) -> None:
+    def _add_record(self, cid: CID, record_type: str) -> None:
         with self.write() as db:
-            db.execute(self._insert_ignore(t.records).values(cid=cid, type="run"))
-            self._add_edges(db, [(cid, i, "input") for i in inputs])
+            db.execute(self._insert_ignore(t.records).values(cid=cid, type=record_type))
+
+    def _add_name(self, claim: NameClaim) -> bool:
+        """A name record's claim. False when its publisher already signed a *different* record for
+        that name at that seq (a race, or equivocation): the first one seen stays, and the other
+        is not indexed at all."""
+        with self.write() as db:
+            db.execute(self._insert_ignore(t.names).values(
+                record=claim.record, name=claim.name, version=claim.version, target=claim.target,
+                seq=claim.seq, publisher=claim.publisher, seen_at=now()))  # fmt: skip
+            n = t.names.c
+            held = db.execute(sa.select(n.record).where(n.publisher == claim.publisher, n.name == claim.name,
+                                                        n.seq == claim.seq)).scalar_one()  # fmt: skip
+            if held == claim.record:
+                db.execute(self._insert_ignore(t.records).values(cid=claim.record, type="name"))
+        return bool(held == claim.record)
+
+    # -- what is indexed ------------------------------------------------------------------------
 
     def parents(self, cid: CID) -> list[tuple[CID, str]]:
         """``(parent, relation)`` edges leaving ``cid`` toward its ancestors."""
@@ -298,40 +354,16 @@ class Index:
         row = self._one(sa.select(t.records.c.type).where(t.records.c.cid == cid))
         return None if row is None else str(row[0])
 
-    def add_signed(self, record: SignedRecord) -> None:
-        """Index any record by what it says: artifacts with their edges, runs with their inputs."""
-        if record.type == "artifact":
-            self.add_manifest(Manifest.from_record(record))
-        elif record.type == "run":
-            inputs = [CID.decode(raw) for raw in record.body.get("inputs") or []]
-            self.add_run(record.cid, inputs)
-        elif record.type == "name":
-            self._add_name_record(record)
-        else:
-            self.add_record(record.cid, record.type)
+    def record_rows(self) -> list[tuple[CID, str]]:
+        """Every indexed record and its type."""
+        return [(r[0], str(r[1])) for r in self._rows(sa.select(t.records.c.cid, t.records.c.type))]
 
-    def _add_name_record(self, record: SignedRecord) -> None:
-        try:
-            claim = NameClaim.from_record(record)
-        except CairnError:  # a bad signature or shape names nothing; the record is still kept
-            self.add_record(record.cid, record.type)
-            return
-        self.add_name(claim)
+    def edge_rows(self) -> list[tuple[CID, CID, str]]:
+        """Every lineage edge, ``(child, parent, relation)``."""
+        e = t.edges.c
+        return [(r[0], r[1], str(r[2])) for r in self._rows(sa.select(e.child, e.parent, e.relation))]
 
     # -- names ----------------------------------------------------------------------------------
-
-    def add_name(self, claim: NameClaim) -> bool:
-        """Index a verified name record. False when its publisher already signed a *different*
-        record for that name at that seq (a race, or equivocation): the first one seen stays."""
-        with self.write() as db:
-            db.execute(self._insert_ignore(t.records).values(cid=claim.record, type="name"))
-            db.execute(self._insert_ignore(t.names).values(
-                record=claim.record, name=claim.name, version=claim.version, target=claim.target,
-                seq=claim.seq, publisher=claim.publisher, seen_at=now()))  # fmt: skip
-            n = t.names.c
-            held = db.execute(sa.select(n.record).where(n.publisher == claim.publisher, n.name == claim.name,
-                                                        n.seq == claim.seq)).scalar_one()  # fmt: skip
-        return bool(held == claim.record)
 
     def next_name_seq(self, publisher: str, name: str) -> int:
         n = t.names.c
@@ -345,10 +377,16 @@ class Index:
         return self.name_records(name) + [NameClaim(cid, name, version, cid, 0, publisher, at)
                                           for cid, version, publisher, at in manifests]  # fmt: skip
 
-    def name_records(self, name: str | None = None, target: CID | None = None) -> list[NameClaim]:
-        """The indexed name records (on ``name``, pointing at ``target``, or all of them)."""
-        n = t.names.c
+    def name_records(self, name: str | None = None, target: CID | None = None,
+                     every: bool = False) -> list[NameClaim]:  # fmt: skip
+        """The indexed name records (on ``name``, pointing at ``target``, or all of them). A record
+        of one publisher naming another's private artifact never counts, whatever the order they
+        arrived in (admission refuses it when the artifact came first); ``every`` shows those too."""
+        n, a = t.names.c, t.artifacts.c
         query = sa.select(n.record, n.name, n.version, n.target, n.seq, n.publisher, n.seen_at)
+        if not every:
+            counted = sa.or_(a.cid.is_(None), a.access == "public", a.publisher == n.publisher)
+            query = query.select_from(t.names.outerjoin(t.artifacts, a.cid == n.target)).where(counted)
         if name is not None:
             query = query.where(n.name == name)
         if target is not None:
@@ -370,10 +408,6 @@ class Index:
 
     def pins(self) -> list[PinRow]:
         return [PinRow(*row) for row in self._rows(sa.select(t.pins).order_by(t.pins.c.updated_at))]
-
-    def add_record(self, cid: CID, record_type: str) -> None:
-        with self.write() as db:
-            db.execute(self._insert_ignore(t.records).values(cid=cid, type=record_type))
 
     def add_root(self, cid: CID, reason: str) -> None:
         with self.write() as db:

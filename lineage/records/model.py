@@ -63,8 +63,13 @@ class SignedRecord:
     @property
     def signature_ok(self) -> bool:
         if self._signature_ok is None:
-            self._signature_ok = _signature_holds(self.body)
+            self._signature_ok = signature_holds(self.body)
         return self._signature_ok
+
+    def signature_checked(self, ok: bool) -> None:
+        """Remember a verdict just reached on this very body (admission checks afresh, never
+        trusting this cache: ``cairn.lineage.records.admission``)."""
+        self._signature_ok = ok
 
     @property
     def type(self) -> str:
@@ -92,7 +97,8 @@ def decode_record(cid: CID, data: bytes) -> SignedRecord:
     return SignedRecord(cid, body)
 
 
-def _signature_holds(body: dict[str, Any]) -> bool:
+def signature_holds(body: dict[str, Any]) -> bool:
+    """Whether ``sig`` is ``publisher``'s ed25519 signature over the rest of ``body``."""
     sig, publisher = body.get("sig"), body.get("publisher")
     if not isinstance(sig, bytes) or len(sig) != 64 or not isinstance(publisher, str):
         return False

@@ -4,7 +4,8 @@ A name belongs to its publisher. Every claim is signed: a name record (``type: "
 ``seq`` that grows with each record the publisher signs for that name) or an artifact manifest,
 which states its own name and version and counts as a claim with ``seq`` 0. So re-pointing a name
 takes a newer record signed by the same key; another key only ever makes its own claim, and a
-server can point at claims but never forge one.
+server can point at claims but never forge one. Which records make claims at all is decided by
+admission (``cairn.lineage.records.admission``): a ``NameClaim`` is what an admitted record says.
 
 Resolution keeps, for each publisher, its highest-``seq`` claim (so a stale record served later
 changes nothing). One publisher left: that one. Several: the one this home trusts, and if that
@@ -17,9 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cairn.chunking.cid import CID
-from cairn.errors import BadInput, CairnError, CorruptInput, IntegrityError, UnsupportedFormat
+from cairn.errors import BadInput
 from cairn.lineage.records.keys import SigningKey
-from cairn.lineage.records.model import RECORD_VERSION, SignedRecord, encode_record, sign
+from cairn.lineage.records.model import RECORD_VERSION, encode_record, sign
 from cairn.lineage.records.trust import check_did
 
 DID_PREFIX = "did:key:"
@@ -87,26 +88,6 @@ class NameClaim:
     seq: int
     publisher: str
     seen_at: float = 0.0  # when this home learnt it: orders claims of equal seq, nothing else
-
-    @classmethod
-    def from_record(cls, record: SignedRecord) -> NameClaim:
-        """The claim a record makes, if its signature holds; a manifest claims itself at seq 0."""
-        if record.type not in ("name", "artifact"):
-            raise UnsupportedFormat(f"{record.cid} is a {record.type} record, which names nothing")
-        if not record.signature_ok:
-            raise IntegrityError(f"the signature on {record.type} record {record.cid} does not hold")
-        body = record.body
-        is_name = record.type == "name"
-        name, version, seq = body.get("name"), body.get("version"), body.get("seq") if is_name else 0
-        if not isinstance(name, str) or not (version is None or isinstance(version, str)):
-            raise CorruptInput(f"{record.type} record {record.cid} has a malformed name or version")
-        if not isinstance(seq, int) or isinstance(seq, bool) or (is_name and seq < 1) or seq >= MAX_SEQ:
-            raise CorruptInput(f"name record {record.cid} has seq {seq!r}; it must be a whole number, 1 to 2**63-1")
-        try:
-            target = CID.decode(body["target"]) if is_name else record.cid
-        except (CairnError, KeyError, TypeError, ValueError) as exc:
-            raise CorruptInput(f"name record {record.cid} has a malformed target: {exc}") from exc
-        return cls(record.cid, name, version, target, seq, record.publisher)
 
 
 def name_record(key: SigningKey, name: str, version: str | None, target: CID, seq: int) -> tuple[CID, bytes]:

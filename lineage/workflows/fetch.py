@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from cairn.chunking.cid import CID, DAG_CBOR
-from cairn.errors import CairnError, RemoteError
+from cairn.errors import CairnError, IntegrityError, RemoteError
+from cairn.lineage.records.admission import Refused, admit
 from cairn.lineage.records.model import decode_record, record_refs
 from cairn.lineage.repo import Repo
 from cairn.storage.dagwalk import walk_cids
@@ -15,26 +16,43 @@ from cairn.storage.dagwalk import walk_cids
 def fetch_from(repo: Repo, remote_name: str, cid: CID, with_ancestors: bool,
                progress: Callable[[int], None] | None = None) -> int:  # fmt: skip
     """Bring an artifact (record, content, run, maybe ancestors) into the local store from a
-    remote, every block verified; index its records. Returns the number of blocks fetched."""
+    remote, every block verified; index the records that pass admission, and fail naming those
+    that do not. Returns the number of blocks fetched."""
     from cairn.storage.remotes import open_remote
     from cairn.storage.transfer import fetch_dag
 
     remote = open_remote(remote_name, repo.settings)
     moved = 0
     pending, done, records = [cid], set(), []
+    refused = []
     with repo.writing():  # gc waits until the records' rows keep what was fetched (or found here)
         while pending:
             root = pending.pop()
             if root.raw in done:
                 continue
             done.add(root.raw)
-            moved += fetch_dag(remote, repo.store, [root], progress).moved
-            if root.codec == DAG_CBOR:
+            if root.codec == DAG_CBOR:  # the record first: a refused one costs no content
+                if not repo.store.has(root):
+                    data = remote.get(root)  # verified against its CID by the remote store
+                    repo.store.put(root, data)
+                    moved += 1
+                    if progress:
+                        progress(len(data))
                 record = decode_record(root, repo.store.get(root))
+                verdict = admit(record)
+                if isinstance(verdict, Refused):
+                    raise IntegrityError(f"{remote_name} served a record this home refuses: {verdict.cid}: "
+                                         f"{verdict.reason}")  # fmt: skip
                 pending += _refs_or_empty(record.body, with_ancestors)
                 records.append(record)
+            moved += fetch_dag(remote, repo.store, [root], progress).moved
         for record in reversed(records):  # ancestors and runs first: an artifact shows once all it needs is here
-            repo.index.add_signed(record)
+            verdict = repo.index.add_signed(record)
+            if isinstance(verdict, Refused):
+                refused.append(verdict)
+    if refused:  # kept as blocks, never counted: the remote served records this home refuses
+        raise IntegrityError(f"{remote_name} served records this home refuses: "
+                             + "; ".join(f"{r.cid}: {r.reason}" for r in refused))  # fmt: skip
     return moved
 
 

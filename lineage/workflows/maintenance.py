@@ -10,7 +10,8 @@ from typing import Any
 from cairn.chunking.cid import CID, DAG_CBOR
 from cairn.errors import BadInput, CairnError
 from cairn.lineage.index.catalog import ArtifactRow
-from cairn.lineage.records.model import Manifest, decode_record
+from cairn.lineage.records.admission import Admitted, Equivocation, Refused, Verdict
+from cairn.lineage.records.model import NotARecord, decode_record
 from cairn.lineage.records.names import NameClaim
 from cairn.lineage.repo import Repo
 from cairn.storage.blockstore import BlockStore
@@ -59,13 +60,13 @@ def _fsck(repo: Repo, report: FsckReport, repair: bool, reindex: bool, remotes: 
     if repair and corrupt:
         repo.store.delete_many(corrupt)
         report.repaired += [f"dropped corrupt block {c}" for c in corrupt]
+    _check_records(repo, report, drop=reindex)
     if reindex:
         _reindex(repo, report)
     if repair and remotes:
         _restore(repo, remotes, report)
     for row in repo.index.artifacts():
         _check_artifact(repo, row, report)
-    _check_names(repo, report)
     if not repair:
         report.problems[:0] = [f"block {c} is corrupt" for c in corrupt]
 
@@ -105,44 +106,101 @@ def _restore(repo: Repo, remotes: Sequence[BlockStore], report: FsckReport) -> N
 
 
 def _check_artifact(repo: Repo, row: ArtifactRow, report: FsckReport) -> None:
+    """An indexed artifact must be whole (its manifest is checked by ``_check_records``)."""
     report.artifacts_checked += 1
-    cid = row.cid
     try:
-        manifest = Manifest.from_record(decode_record(cid, repo.store.get(cid)))
-        for _ in walk(repo.store, cid):
+        for _ in walk(repo.store, row.cid):
             pass
     except CairnError as exc:
         report.problems.append(f"artifact {row.name} ({row.cid}): {exc}")
-        return
-    if (manifest.name, manifest.version, manifest.kind) != (row.name, row.version, row.kind):
-        report.problems.append(f"artifact {row.cid}: the index disagrees with its manifest")
 
 
-def _check_names(repo: Repo, report: FsckReport) -> None:
-    """Every indexed name must be backed by its record, signed, saying what the index says."""
-    for claim in repo.index.name_records():
+def _check_records(repo: Repo, report: FsckReport, drop: bool) -> None:
+    """Every record the index counts (an artifact, name, run or edge row) must pass admission
+    today and say what the index says of it. With ``drop`` (``--reindex``) the rows of one that
+    does not are dropped, to be rebuilt from what its record does say; else each is a problem.
+    A missing block is a problem, never a forgery (an artifact's is found by its walk)."""
+    index = repo.index
+    artifacts = {row.cid: row for row in index.artifacts()}
+    names = {claim.record: claim for claim in index.name_records(every=True)}
+    types = dict(index.record_rows())
+    edges: dict[CID, set[tuple[CID, str]]] = {}
+    for child, parent, relation in index.edge_rows():
+        edges.setdefault(child, set()).add((parent, relation))
+    for cid in sorted(artifacts.keys() | names.keys() | types.keys() | edges.keys()):
+        what = f"{types.get(cid) or ('artifact' if cid in artifacts else 'name')} record {cid}"
         try:
-            found = NameClaim.from_record(decode_record(claim.record, repo.store.get(claim.record)))
-        except CairnError as exc:
-            report.problems.append(f"name {claim.name} ({claim.record}): {exc}")
+            data = repo.store.get(cid)
+        except CairnError as exc:  # corrupt blocks are reported as such, artifacts by their walk
+            if cid not in artifacts and not repo.store.has(cid) and (cid in names or cid in types):
+                report.problems.append(f"{what}: {exc}")
             continue
-        if replace(found, seen_at=claim.seen_at) != claim:
-            report.problems.append(f"name record {claim.record}: the index disagrees with it")
+        wrong: str | None
+        verdict: Verdict | None
+        try:
+            verdict = index.admit(decode_record(cid, data))
+        except NotARecord:
+            verdict = None
+        except CairnError as exc:
+            verdict = Refused(cid, str(exc))
+        if verdict is None:
+            wrong = "it is not a Cairn record"
+        elif isinstance(verdict, Refused):
+            wrong = f"it does not pass admission: {verdict.reason}"
+        else:
+            wrong = _disagreement(verdict, artifacts.get(cid), names.get(cid), types.get(cid), edges.get(cid, set()))
+        if wrong is None:
+            continue
+        if drop:
+            index.forget(cid)
+            report.repaired.append(f"unindexed {what}: {wrong}")
+        else:
+            report.problems.append(f"{what}: {wrong}")
+
+
+def _disagreement(verdict: Admitted, row: ArtifactRow | None, name: NameClaim | None, kind: str | None,
+                  edges: set[tuple[CID, str]]) -> str | None:  # fmt: skip
+    """What the index says of an admitted record that the record does not, if anything."""
+    if kind is not None and kind != verdict.type:
+        return f"the index calls it a {kind} record, it is a {verdict.type} record"
+    m = verdict.manifest
+    if row is not None:
+        if m is None:
+            return f"the index lists it as an artifact, it is a {verdict.type} record"
+        said = (m.name, m.version, m.kind, m.profile, m.bytes, m.file_count, m.publisher, m.access)
+        if said != (row.name, row.version, row.kind, row.profile, row.bytes, row.file_count, row.publisher,
+                    row.access):  # fmt: skip
+            return "the index disagrees with its manifest"
+    elif m is not None:
+        return "its artifact row is missing"
+    if name is not None and (verdict.type != "name" or replace(name, seen_at=0.0) != verdict.claim):
+        return "the index disagrees with it"
+    if not edges <= set(verdict.edges):
+        return "the index holds lineage edges it does not state"
+    return None
 
 
 def _reindex(repo: Repo, report: FsckReport) -> None:
-    """Re-create index rows for every record found in the store."""
+    """Re-create index rows for every record found in the store that passes admission: the
+    artifacts and other records first, then names (so admission sees what they name)."""
+    found = []
     for cid in repo.store.iter_cids():
-        if cid.codec != DAG_CBOR:
+        if cid.codec != DAG_CBOR or repo.index.has_record(cid):
             continue
         try:
             record = decode_record(cid, repo.store.get(cid))
         except CairnError:
             continue  # files_meta shards and foreign DAG-CBOR are not records
-        if repo.index.has_record(cid):
-            continue
-        repo.index.add_signed(record)
-        report.repaired.append(f"indexed {record.type} record {cid}")
+        found.append(record)
+    for record in sorted(found, key=lambda r: r.type == "name"):
+        verdict = repo.index.add_signed(record)
+        if isinstance(verdict, Equivocation):
+            report.notes.append(f"not indexed: name record {record.cid}: {verdict.reason}")
+        elif isinstance(verdict, Refused):
+            report.notes.append(f"not indexed: {record.type} record {record.cid}: it does not pass admission: "
+                                f"{verdict.reason}")  # fmt: skip
+        else:
+            report.repaired.append(f"indexed {record.type} record {record.cid}")
 
 
 def gc(repo: Repo) -> GcResult:

@@ -17,9 +17,10 @@ from cairn.chunking.cid import CID
 from cairn.chunking.importer import ImportResult, import_paths
 from cairn.chunking.profiles import DEFAULT_PROFILE, Profile, get_profile
 from cairn.errors import BadInput, Conflict
+from cairn.lineage.records.admission import Admitted, Equivocation, Refused, Verdict
 from cairn.lineage.records.files_meta import emit_files_meta, file_rows
 from cairn.lineage.records.keys import SigningKey, load_or_create_key
-from cairn.lineage.records.model import KINDS, Manifest, ManifestDraft, make_manifest_record
+from cairn.lineage.records.model import KINDS, ManifestDraft, decode_record, make_manifest_record
 from cairn.lineage.records.names import NameClaim, NameRef, check_name, choose, name_record
 from cairn.lineage.records.runs import check_run, make_run_record, run_body
 from cairn.lineage.records.shards import add_shard_indexes
@@ -136,7 +137,7 @@ def _store(repo: Repo, paths: list[Path], options: PublishOptions, profile: Prof
         kind = options.kind or guess_kind([f.path for f in files])
         key, created = load_or_create_key(repo.home)
         meta_cid = emit_files_meta(_rows(paths, imported), profile.hash_code, sink)
-        run_cid = None
+        run_cid, run_data = None, b""
         if options.run is not None:
             run_cid, run_data = make_run_record(options.run, list(options.derived_from), key, profile.hash_code)
             sink(run_cid, run_data)
@@ -147,10 +148,11 @@ def _store(repo: Repo, paths: list[Path], options: PublishOptions, profile: Prof
         if current is not None and current.target != cid and options.version is not None and not options.force:
             raise Conflict(f"{name}@{options.version} already names {current.target}; use --force to publish anyway")
         sink(cid, data)
-    # The writer committed (fsync, then locations): the artifact may now become visible.
+    # The writer committed (fsync, then locations): the artifact may now become visible, through
+    # the same admission as a record from anywhere else.
     if run_cid is not None:
-        repo.index.add_run(run_cid, run_inputs(options))
-    repo.index.add_manifest(Manifest.from_record(record))
+        admitted(repo.index.add_signed(decode_record(run_cid, run_data)))
+    admitted(repo.index.add_signed(record))
     named = None
     if current is None or current.target != cid:  # republishing the same bytes changes no name
         named = point_name(repo, key, NameRef(name, options.version), cid).record
@@ -166,10 +168,21 @@ def point_name(repo: Repo, key: SigningKey, ref: NameRef, target: CID) -> NameCl
         cid, data = name_record(key, ref.name, ref.version, target, seq)
         with repo.writing():  # the record's block, then the row that keeps it
             repo.store.put(cid, data)
-            claim = NameClaim(cid, ref.name, ref.version, target, seq, key.did)
-            if repo.index.add_name(claim):
-                return claim
+            verdict = repo.index.add_signed(decode_record(cid, data))
+        if isinstance(verdict, Equivocation):
+            continue  # another publish of this key took that seq first
+        claim = admitted(verdict).claim
+        assert claim is not None  # a name record's admission always carries its claim
+        return claim
     raise Conflict(f"{ref} is being re-pointed by others at the same time; try again")
+
+
+def admitted(verdict: Verdict) -> Admitted:
+    """A record this home just signed must pass admission like any other; if not, a bug here
+    would otherwise publish what every other home refuses."""
+    if isinstance(verdict, Refused):
+        raise verdict.error()
+    return verdict
 
 
 def _current_claim(repo: Repo, ref: NameRef) -> NameClaim | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from cairn.chunking.cid import CID, DAG_CBOR
 from cairn.errors import BadInput, CairnError, NotFound, UnsupportedFormat
+from cairn.lineage.records.admission import Refused, admit
 from cairn.lineage.records.model import Manifest, SignedRecord, decode_record
 from cairn.lineage.records.names import NameClaim, NameRef, choose
 from cairn.lineage.records.trust import trusted_dids
@@ -54,9 +55,12 @@ def open_target(store: BlockStore, cid: CID) -> Target:
     if cid.codec != DAG_CBOR:
         return Target(cid)
     record = decode_record(cid, store.get(cid))
-    if record.type == "artifact":
-        manifest = Manifest.from_record(record)
-        return Target(manifest.content, record, manifest)
+    if record.type == "artifact":  # a manifest is read only if it would be admitted: a forged one names nothing
+        verdict = admit(record)
+        if isinstance(verdict, Refused):
+            raise verdict.error()
+        assert verdict.manifest is not None
+        return Target(verdict.manifest.content, record, verdict.manifest)
     raise NotFound(f"{cid} is a {record.type} record; it has no files to pull")
 
 
@@ -77,7 +81,7 @@ def resolve_anywhere(repo: Repo, store: BlockStore, ref: str, remotes: list[Bloc
 
 
 def _peer_claims(repo: Repo, store: BlockStore, peer: NameSource, ref: NameRef) -> list[NameClaim]:
-    claims = []
+    claims: list[NameClaim] = []
     try:
         offered: list[CID] = peer.name_claims(ref)
     except CairnError:
@@ -85,11 +89,15 @@ def _peer_claims(repo: Repo, store: BlockStore, peer: NameSource, ref: NameRef) 
     for cid in offered:
         try:
             record = decode_record(cid, store.get(cid))
-            claim = NameClaim.from_record(record)
         except CairnError:
-            continue  # unsigned, forged or malformed: not a claim
-        if ref.matches(claim):
-            claims.append(claim)
-            if record.type == "name":  # ``store`` already kept the block; indexed, a lower seq
-                repo.index.add_name(claim)  # served later cannot roll the name back
+            continue  # missing, malformed or not a record: not a claim
+        verdict = repo.index.admit(record)
+        if isinstance(verdict, Refused) or verdict.claim is None or not ref.matches(verdict.claim):
+            continue  # forged, malformed, naming what it may not, or not what was asked: not a claim
+        claim = verdict.claim
+        # A name record is indexed (``store`` already kept the block), so a lower seq served later
+        # cannot roll the name back; a rival of a record its publisher signed first at that seq is not.
+        if record.type == "name" and isinstance(repo.index.add_signed(record), Refused):
+            continue
+        claims.append(claim)
     return claims

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cairn.chunking.cid import CID
+from cairn.lineage.records.admission import Admitted, admit
 from cairn.lineage.records.keys import load_key
 from cairn.lineage.records.model import decode_record
 from cairn.lineage.records.names import NameClaim, name_record
@@ -44,7 +45,9 @@ def test_publish_signs_a_name_record_with_a_growing_seq(capsys, home: Path, tmp_
     records = []
     for published in (one, two):
         cid = CID.parse(published["name_record"])
-        records.append(NameClaim.from_record(decode_record(cid, repo.store.get(cid))))  # signature checked
+        verdict = admit(decode_record(cid, repo.store.get(cid)))  # signature checked
+        assert isinstance(verdict, Admitted) and verdict.claim is not None
+        records.append(verdict.claim)
     key = load_key(home)
     assert key is not None
     assert [(r.name, r.version, str(r.target), r.seq, r.publisher) for r in records] == [
@@ -160,7 +163,9 @@ def _inject_forged_claim(home: Path, name: str, version: str, target: CID) -> No
     repo = Repo.open(home)
     with repo.writing():
         repo.store.put(forged_cid, forged)
-        repo.index.add_name(NameClaim(forged_cid, name, version, target, 99, key.did))
+        repo.index._add_name(
+            NameClaim(forged_cid, name, version, target, 99, key.did)
+        )  # past admission: a hostile index
     repo.close()
 
 

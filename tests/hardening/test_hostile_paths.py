@@ -248,7 +248,7 @@ def test_directory_names_in_a_plain_directory_are_checked_when_listed_over_rest(
     blocks: dags.Blocks = []
     content = emit_directory([("..", _leaf(blocks))], SHA2_256, _sink(blocks))
     body = {"cairn": 1, "type": "artifact", "kind": "other", "name": "evil", "version": None, "license": None,
-            "access": "public", "profile": "native-v1", "content": content.cid, "bytes": 7, "file_count": 1,
+            "access": "public", "profile": "kubo", "content": content.cid, "bytes": 7, "file_count": 1,
             "files_meta": None, "derived_from": [], "run": None, "meta": {}}  # fmt: skip
     key, _ = load_or_create_key(tmp_path / "attacker")
     cid, data = encode_record(sign(body, key), SHA2_256)

@@ -10,7 +10,9 @@ from typing import Any
 
 from cairn.chunking.multihash import BLAKE3
 from cairn.lineage.anchoring.evm import EvmLedger
+from cairn.lineage.records.admission import Refused
 from cairn.lineage.records.keys import load_or_create_key
+from cairn.lineage.records.model import decode_record
 from cairn.lineage.records.runs import make_run_record
 from cairn.lineage.repo import Repo
 from cairn.storage.chain import ChainClient, ChainKey
@@ -24,17 +26,17 @@ ANCHORED_SIGNATURE = "Anchored(bytes32,address,uint256)"
 def make_runs(repo: Repo, count: int, tag: str = "") -> list[str]:
     """``count`` distinct signed run records, stored and indexed as `publish --run` would."""
     key, _ = load_or_create_key(repo.home)
-    cids = []
+    records = []
     with repo.writing():
         with repo.store.writer() as writer:
             for i in range(count):
                 body = {"kind": "train", "parameters": {"step": i, "tag": tag}}
                 cid, data = make_run_record(body, [], key, BLAKE3)
                 writer.put(cid, data)
-                cids.append(cid)
-        for cid in cids:
-            repo.index.add_run(cid, [])
-    return [str(cid) for cid in cids]
+                records.append(decode_record(cid, data))
+        for record in records:
+            assert not isinstance(repo.index.add_signed(record), Refused)
+    return [str(record.cid) for record in records]
 
 
 def client(anvil: Anvil, confirmations: int = 1, poll_seconds: float = 0.05) -> ChainClient:

@@ -51,9 +51,9 @@ def _by_text(cids: list[CID]) -> list[CID]:
 
 
 def test_rows_read_back_as_written_and_repeats_change_nothing(index: Index) -> None:
-    index.add_artifact(_artifact(A1, "bert", "1", 1.0), [(P1, "derived_from"), (R1, "run")])
-    index.add_artifact(_artifact(A1, "other", "9", 2.0), [(P1, "derived_from")])  # same CID: ignored
-    index.add_artifact(_artifact(A2, "bert", "2", 3.0), [(P1, "derived_from")])
+    index._add_artifact(_artifact(A1, "bert", "1", 1.0), [(P1, "derived_from"), (R1, "run")])
+    index._add_artifact(_artifact(A1, "other", "9", 2.0), [(P1, "derived_from")])  # same CID: ignored
+    index._add_artifact(_artifact(A2, "bert", "2", 3.0), [(P1, "derived_from")])
     assert [a.cid for a in index.artifacts()] == [A1, A2]  # oldest first
     assert index.artifact(A1) == _artifact(A1, "bert", "1", 1.0)
     assert index.parents(A1) == sorted([(P1, "derived_from"), (R1, "run")], key=lambda e: str(e[0]))
@@ -64,7 +64,7 @@ def test_rows_read_back_as_written_and_repeats_change_nothing(index: Index) -> N
 
 
 def test_cids_cross_the_index_as_cid_values_never_as_text(index: Index) -> None:
-    index.add_artifact(_artifact(A1, "bert", "1", 1.0), [(P1, "derived_from")])
+    index._add_artifact(_artifact(A1, "bert", "1", 1.0), [(P1, "derived_from")])
     row = index.artifact(A1)
     assert row is not None and isinstance(row.cid, CID) and row.to_json()["cid"] == str(A1)
     assert all(isinstance(parent, CID) for parent, _ in index.parents(A1))
@@ -252,7 +252,7 @@ def test_connections_the_server_dropped_are_replaced_unseen(postgres: PostgresCl
     url = postgres.fresh_database()
     index = Index(url)
     index.migrate()
-    index.add_record(R1, "run")
+    index._add_record(R1, "run")
     database = url.rsplit("/", 1)[1]
     postgres.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'")
     assert index.has_record(R1)  # a restarted or failed-over server costs a reconnect, not an error
