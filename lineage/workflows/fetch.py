@@ -32,13 +32,9 @@ def fetch_from(repo: Repo, remote_name: str, cid: CID, with_ancestors: bool,
                 continue
             done.add(root.raw)
             if root.codec == DAG_CBOR:  # the record first: a refused one costs no content
-                if not repo.store.has(root):
-                    data = remote.get(root)  # verified against its CID by the remote store
-                    repo.store.put(root, data)
-                    moved += 1
-                    if progress:
-                        progress(len(data))
-                record = decode_record(root, repo.store.get(root))
+                # Read, not stored: the record is written with its DAG below, all or nothing.
+                data = repo.store.get(root) if repo.store.has(root) else remote.get(root)
+                record = decode_record(root, data)
                 verdict = admit(record)
                 if isinstance(verdict, Refused):
                     raise IntegrityError(f"{remote_name} served a record this home refuses: {verdict.cid}: "
