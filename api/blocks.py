@@ -9,24 +9,22 @@ from __future__ import annotations
 import queue
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
-from typing import Annotated, TypeVar
+from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from cairn.api.deps import ReaderDep, RepoDep, WriterDep, server_config
+from cairn.api.deps import ReaderDep, RepoDep, WriterDep, require_read, server_config, with_repo
 from cairn.api.errors import ERROR_RESPONSES, ApiError
+from cairn.api.limits import MAX_BLOCK_BYTES, capped_stream, check_declared, json_body, json_openapi, read_body
 from cairn.api.models import BlockPutResponse, CarImportResponse, MissingRequest, MissingResponse
-from cairn.chunking.car import MAX_SECTION
 from cairn.chunking.cid import CID
 from cairn.lineage.repo import Repo
 from cairn.lineage.workflows.carfile import export_car
 from cairn.settings import Settings
 from cairn.storage.blockstore import StoredReads
-
-T = TypeVar("T")
 
 router = APIRouter(prefix="/v1", tags=["blocks"], responses=ERROR_RESPONSES)
 RAW_TYPE = "application/vnd.ipld.raw"
@@ -77,29 +75,19 @@ def head_block(cid: CidPath, repo: RepoDep, _: ReaderDep) -> Response:
 async def put_block(cid: CidPath, request: Request, _: WriterDep) -> BlockPutResponse:
     """Store one block; 401 before the body is read without a write token, 400 if the bytes do not match."""
     parsed = parse_cid(cid)
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_SECTION:
-            raise ApiError(413, "too_large", "a block is at most 1 MiB")
-    if not parsed.matches(bytes(data)):
+    data = await read_body(request, MAX_BLOCK_BYTES, "blocks")
+    if not parsed.matches(data):
         raise ApiError(400, "cid_mismatch", f"the body does not hash to {parsed}")
     settings = server_config(request).settings
-    new = await run_in_threadpool(_with_repo, settings, lambda repo: repo.store.put(parsed, bytes(data)))
+    new = await run_in_threadpool(with_repo, settings, lambda repo: repo.store.put(parsed, data))
     return BlockPutResponse(cid=str(parsed), new=new)
 
 
-def _with_repo(settings: Settings, work: Callable[[Repo], T]) -> T:
-    """Run ``work`` on a Repo opened and closed in the calling (worker) thread."""
-    repo = Repo(settings)
-    try:
-        return work(repo)
-    finally:
-        repo.close()
+MissingBody = Annotated[MissingRequest, Depends(json_body(MissingRequest, require_read))]
 
 
-@router.post("/missing", response_model=MissingResponse)
-def missing_blocks(body: MissingRequest, repo: RepoDep, _: ReaderDep) -> MissingResponse:
+@router.post("/missing", response_model=MissingResponse, openapi_extra=json_openapi(MissingRequest))
+def missing_blocks(body: MissingBody, repo: RepoDep) -> MissingResponse:
     """Which of these blocks this node lacks: a peer sends only those."""
     return MissingResponse(missing=[c for c in body.cids if not repo.store.has(parse_cid(c))])
 
@@ -158,15 +146,12 @@ async def import_car_upload(request: Request, _: WriterDep) -> CarImportResponse
     from cairn.lineage.workflows.carfile import import_car_stream
 
     config = server_config(request)
+    check_declared(request, config.max_upload_bytes)  # before the spool file is made
     with tempfile.TemporaryFile(dir=_tmp_dir(config.settings)) as spool:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > config.max_upload_bytes:
-                raise ApiError(413, "too_large", f"uploads are limited to {config.max_upload_bytes} bytes")
+        async for chunk in capped_stream(request, config.max_upload_bytes):
             spool.write(chunk)
         spool.seek(0)
-        result = await run_in_threadpool(_with_repo, config.settings, lambda repo: import_car_stream(repo, spool))
+        result = await run_in_threadpool(with_repo, config.settings, lambda repo: import_car_stream(repo, spool))
     return CarImportResponse(
         roots=[str(r) for r in result.roots],
         blocks=result.blocks,
