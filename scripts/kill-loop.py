@@ -227,7 +227,8 @@ def check_home(loop: Loop, with_cli: bool) -> None:
             loop.verified.add(cid)
     finally:
         repo.close()
-    lost = [s.cid for s in loop.stored if s.cid not in listed]
+    listed_text = {str(cid) for cid in listed}  # the index gives CIDs; the loop keeps the text it was printed
+    lost = [s.cid for s in loop.stored if s.cid not in listed_text]
     if lost:
         raise CheckFailed(f"artifacts stored before are gone: {lost}")
     leftovers = list((loop.home / "tmp").glob("upload-*"))  # fsck removes a killed server's staging
@@ -235,8 +236,8 @@ def check_home(loop: Loop, with_cli: bool) -> None:
         raise CheckFailed(f"fsck left upload staging folders behind: {leftovers}")
     if with_cli:
         shown = fsck_and_ls(loop)
-        if shown != listed:
-            raise CheckFailed(f"`cairn ls --json` and the index disagree: {sorted(shown ^ listed)}")
+        if shown != listed_text:
+            raise CheckFailed(f"`cairn ls --json` and the index disagree: {sorted(shown ^ listed_text)}")
 
 
 # The real commands, `cairn fsck` then `cairn ls --json`, through the CLI's own entry point in one
@@ -385,7 +386,7 @@ class ArweavePinJob(CliJob):
     def rerun(self) -> None:
         expect_ok(self.run_again(), "arweave pin re-run")
         rows = _with_repo(self.loop, lambda repo: repo.index.arweave_txs())
-        mine = [row for row in rows if row.cid == self.cid]
+        mine = [row for row in rows if str(row.cid) == self.cid]
         if not mine or any(row.state in ("signed", "uploading") for row in mine):
             raise CheckFailed(f"after the arweave re-run, {self.cid} has transactions {[r.state for r in mine]}")
         self.loop.on_arweave.add(self.cid)
