@@ -16,6 +16,9 @@ from cairn.api.deps import ServerConfig
 from cairn.api.jobs import JobWorker
 from cairn.api.limits import BodyLimit
 
+# Every router of the app; no route declares a request body (cairn.api.limits says why).
+ROUTERS = (artifacts.router, blocks.router, names.router, ops.router, gateway.router, web.router, hf.router)
+
 
 def create_app(config: ServerConfig, run_jobs: bool = True) -> FastAPI:
     worker = JobWorker(config.settings) if run_jobs else None
@@ -43,13 +46,17 @@ def create_app(config: ServerConfig, run_jobs: bool = True) -> FastAPI:
             allow_methods=["GET", "HEAD"],
             allow_headers=["Authorization", "Range", "If-None-Match"],
         )
-    for router in (artifacts.router, blocks.router, names.router, ops.router, gateway.router, web.router, hf.router):
+    for router in ROUTERS:
         app.include_router(router)
     # Inside the BaseHTTPMiddleware below: an error raised from its receive would reach routes
     # wrapped in an ExceptionGroup, and FastAPI would answer 400 instead of 413.
     app.add_middleware(BodyLimit, max_bytes=config.max_upload_bytes)
     _advertise_allowed_methods(app)
     return app
+
+
+def api_routes() -> list[APIRoute]:
+    return [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
 
 
 def _advertise_allowed_methods(app: FastAPI) -> None:
@@ -59,10 +66,10 @@ def _advertise_allowed_methods(app: FastAPI) -> None:
     async def allow_header(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         if response.status_code == 405:
-            methods = {
+            methods = {  # the routers' own routes: newer FastAPIs keep app.routes as included routers
                 method
-                for route in app.routes
-                if isinstance(route, APIRoute) and route.matches(request.scope)[0] != Match.NONE
+                for route in api_routes()
+                if route.matches(request.scope)[0] != Match.NONE
                 for method in route.methods or ()
             }
             response.headers["Allow"] = ", ".join(sorted(methods))

@@ -7,12 +7,15 @@ import shutil
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from cairn.api.deps import CairnDep, RepoDep, WriterDep, server_config
+from cairn.api.deps import CairnDep, WriterDep, server_config, with_repo
 from cairn.api.errors import ERROR_RESPONSES, ApiError
+from cairn.api.limits import check_declared
 from cairn.api.models import ArtifactDetail, ArtifactSummary, PublishResponse
+from cairn.api.multipart import Form, receive_form
 from cairn.api.ranges import etag_matches, parse_range
 from cairn.chunking.cid import CID
 from cairn.chunking.profiles import DEFAULT_PROFILE
@@ -26,6 +29,16 @@ from cairn.storage.unixfs_read import FileRef, iter_range, safe_name
 
 router = APIRouter(prefix="/v1", tags=["artifacts"], responses=ERROR_RESPONSES)
 UPLOAD_PREFIX = "upload-"  # staging folders in $CAIRN_HOME/tmp
+_TEXT = {"type": "string"}
+UPLOAD_OPENAPI: dict[str, Any] = {  # the form read by cairn.api.multipart (no route declares a body)
+    "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["files", "name"], "properties": {
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                      "description": "Files; each filename is its path in the artifact"},
+            "name": _TEXT, "version": _TEXT, "kind": _TEXT, "license": _TEXT,
+            "private": {"type": "boolean", "default": False}, "profile": {"type": "string", "default": DEFAULT_PROFILE},
+            "derived_from": {"type": "array", "items": _TEXT},
+        }}}}}}  # fmt: skip
 
 
 @router.get("/artifacts", response_model=list[ArtifactSummary])
@@ -103,65 +116,44 @@ def file_response(store: BlockStore, cid: CID, size: int, range_header: str | No
     )
 
 
-@router.post("/artifacts", response_model=PublishResponse, status_code=201)
-def publish_upload(
-    request: Request,
-    repo: RepoDep,
-    _: WriterDep,
-    files: Annotated[list[UploadFile], File(description="Files; each filename is its path in the artifact")],
-    name: Annotated[str, Form()],
-    version: Annotated[str | None, Form()] = None,
-    kind: Annotated[str | None, Form()] = None,
-    license: Annotated[str | None, Form()] = None,
-    private: Annotated[bool, Form()] = False,
-    profile: Annotated[str, Form()] = DEFAULT_PROFILE,
-    derived_from: Annotated[list[str] | None, Form()] = None,
-) -> dict[str, Any]:
-    """Publish uploaded files (streamed to disk, never held in memory) as one artifact; answers
-    what `cairn publish --json` prints."""
-    _check_size(request)
-    cairn = Cairn(repo=repo)  # a writer publishes as the server's key, and may name private parents
+@router.post("/artifacts", response_model=PublishResponse, status_code=201, openapi_extra=UPLOAD_OPENAPI)
+async def publish_upload(request: Request, _: WriterDep) -> dict[str, Any]:
+    """Publish uploaded files as one artifact; answers what `cairn publish --json` prints.
+
+    Form fields: ``files`` (repeated; each filename is its path in the artifact), ``name``, and
+    optionally ``version``, ``kind``, ``license``, ``private``, ``profile``, ``derived_from``
+    (repeated). The body is read only after the token is checked, each file streamed to disk as
+    it arrives (``cairn.api.multipart``), never held in memory.
+    """
+    config = server_config(request)
+    check_declared(request, config.max_upload_bytes)  # before the staging folder is made
     # Locked while the upload is published: `cairn fsck` removes the folders of killed servers.
-    staging_folder = locked_folder(_tmp_dir(repo) / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}")
-    with staging_folder as staging:
+    with locked_folder(_tmp_dir(config.settings.home) / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}") as staging:
         folder = staging / "artifact"
         folder.mkdir()
-        for upload in files:
-            _save(upload, folder, server_config(request).max_upload_bytes)
-        result = cairn.publish(folder, name=name, version=version, kind=kind, license=license, private=private,
-                               profile=profile, derived_from=derived_from or [])  # fmt: skip
+        form = await receive_form(request, folder, "files", config.max_upload_bytes)
+        options = _publish_options(form)
+
+        def publish(repo: Repo) -> dict[str, Any]:  # as the server's key, which may name private parents
+            return Cairn(repo=repo).publish(folder, **options).to_json()
+
+        answer = await run_in_threadpool(with_repo, config.settings, publish)
         shutil.rmtree(staging, ignore_errors=True)
-    return result.to_json()
+    return answer
 
 
-def _tmp_dir(repo: Repo) -> Path:
-    path = repo.home / "tmp"
+def _publish_options(form: Form) -> dict[str, Any]:
+    """The form's fields as ``Cairn.publish`` arguments (checked there, as for the CLI and the SDK)."""
+    if form.text("name") is None:
+        raise ApiError(400, "bad_request", "body.name: Field required")
+    if not form.files:
+        raise ApiError(400, "bad_request", "body.files: Field required")
+    return {"name": form.text("name"), "version": form.text("version"), "kind": form.text("kind"),
+            "license": form.text("license"), "private": form.flag("private"),
+            "profile": form.text("profile") or DEFAULT_PROFILE, "derived_from": form.texts("derived_from")}  # fmt: skip
+
+
+def _tmp_dir(home: Path) -> Path:
+    path = home / "tmp"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _check_size(request: Request) -> None:
-    declared = request.headers.get("content-length")
-    limit = server_config(request).max_upload_bytes
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "too_large", f"uploads are limited to {limit} bytes")
-
-
-def _save(upload: UploadFile, folder: Path, limit: int) -> None:
-    rel = upload.filename or ""
-    parts = rel.split("/")
-    for part in parts:
-        safe_name(part)
-    dest = folder.joinpath(*parts)
-    try:  # exclusive create: a name used twice, or used both as a file and as a folder, is refused
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        out = open(dest, "xb")  # noqa: SIM115 - closed by the with below; opened first to map errors
-    except OSError as exc:  # also a name too long for any file system (over 255 bytes)
-        raise ApiError(400, "bad_request", f"cannot store an upload named {rel[:100]!r}: {exc.strerror}") from exc
-    with out:
-        copied = 0
-        for chunk in iter(lambda: upload.file.read(1 << 20), b""):
-            copied += len(chunk)
-            if copied > limit:
-                raise ApiError(413, "too_large", f"uploads are limited to {limit} bytes")
-            out.write(chunk)

@@ -9,25 +9,23 @@ from __future__ import annotations
 import queue
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
-from typing import Annotated, TypeVar
+from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from cairn.api.deps import CairnDep, WriterDep, server_config
+from cairn.api.deps import CairnDep, WriterDep, require_read, server_config, with_repo
 from cairn.api.errors import ERROR_RESPONSES, ApiError
+from cairn.api.limits import MAX_BLOCK_BYTES, capped_stream, check_declared, json_body, json_openapi, read_body
 from cairn.api.models import BlockPutResponse, CarImportResponse, MissingRequest, MissingResponse, RefusedRecord
-from cairn.chunking.car import MAX_SECTION
 from cairn.chunking.cid import CID
 from cairn.lineage.core import Cairn
 from cairn.lineage.repo import Repo
 from cairn.lineage.workflows.carfile import export_car
 from cairn.settings import Settings
 from cairn.storage.blockstore import StoredReads
-
-T = TypeVar("T")
 
 router = APIRouter(prefix="/v1", tags=["blocks"], responses=ERROR_RESPONSES)
 RAW_TYPE = "application/vnd.ipld.raw"
@@ -82,29 +80,19 @@ async def put_block(cid: CidPath, request: Request, _: WriterDep) -> BlockPutRes
     No record names the block yet, so ``cairn gc`` keeps it for a grace period after its last put
     (a day, ``cairn.storage.gc.LOOSE_GRACE_SECONDS``), time to send the record that names it."""
     parsed = parse_cid(cid)
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_SECTION:
-            raise ApiError(413, "too_large", "a block is at most 1 MiB")
-    if not parsed.matches(bytes(data)):
+    data = await read_body(request, MAX_BLOCK_BYTES, "blocks")
+    if not parsed.matches(data):
         raise ApiError(400, "cid_mismatch", f"the body does not hash to {parsed}")
     settings = server_config(request).settings
-    new = await run_in_threadpool(_with_repo, settings, lambda repo: repo.store.put_loose(parsed, bytes(data)))
+    new = await run_in_threadpool(with_repo, settings, lambda repo: repo.store.put_loose(parsed, data))
     return BlockPutResponse(cid=str(parsed), new=new)
 
 
-def _with_repo(settings: Settings, work: Callable[[Repo], T]) -> T:
-    """Run ``work`` on a Repo opened and closed in the calling (worker) thread."""
-    repo = Repo(settings)
-    try:
-        return work(repo)
-    finally:
-        repo.close()
+MissingBody = Annotated[MissingRequest, Depends(json_body(MissingRequest, require_read))]
 
 
-@router.post("/missing", response_model=MissingResponse)
-def missing_blocks(body: MissingRequest, cairn: CairnDep) -> MissingResponse:
+@router.post("/missing", response_model=MissingResponse, openapi_extra=json_openapi(MissingRequest))
+def missing_blocks(body: MissingBody, cairn: CairnDep) -> MissingResponse:
     """Which of these blocks this node lacks (as the caller may know it): a peer sends only those."""
     store = cairn.store
     return MissingResponse(missing=[c for c in body.cids if not store.has(parse_cid(c))])
@@ -165,15 +153,12 @@ async def import_car_upload(request: Request, _: WriterDep) -> CarImportResponse
     from cairn.lineage.workflows.carfile import import_car_stream
 
     config = server_config(request)
+    check_declared(request, config.max_upload_bytes)  # before the spool file is made
     with tempfile.TemporaryFile(dir=_tmp_dir(config.settings)) as spool:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > config.max_upload_bytes:
-                raise ApiError(413, "too_large", f"uploads are limited to {config.max_upload_bytes} bytes")
+        async for chunk in capped_stream(request, config.max_upload_bytes):
             spool.write(chunk)
         spool.seek(0)
-        result = await run_in_threadpool(_with_repo, config.settings, lambda repo: import_car_stream(repo, spool))
+        result = await run_in_threadpool(with_repo, config.settings, lambda repo: import_car_stream(repo, spool))
     return CarImportResponse(
         roots=[str(r) for r in result.roots],
         blocks=result.blocks,

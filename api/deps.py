@@ -7,12 +7,14 @@ SQLite connections are not shared between threads, so each worker thread opens i
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 
 from cairn.api.errors import ApiError
+from cairn.api.limits import DEFAULT_MAX_UPLOAD_BYTES
 from cairn.lineage.core import Access, Cairn
 from cairn.lineage.index.tokens import allows, token_scope
 from cairn.lineage.repo import Repo
@@ -25,7 +27,7 @@ _local = threading.local()
 class ServerConfig:
     settings: Settings
     public_reads: bool = True  # reads of public artifacts without a token
-    max_upload_bytes: int = 64 << 30
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     cors_origins: tuple[str, ...] = ()
 
 
@@ -45,6 +47,17 @@ def get_repo(request: Request) -> Repo:
 
 
 RepoDep = Annotated[Repo, Depends(get_repo)]
+T = TypeVar("T")
+
+
+def with_repo(settings: Settings, work: Callable[[Repo], T]) -> T:
+    """Run ``work`` on a Repo opened and closed in the calling (worker) thread: for async routes,
+    which hand their work to the thread pool."""
+    repo = Repo(settings)
+    try:
+        return work(repo)
+    finally:
+        repo.close()
 
 
 @dataclass(frozen=True)
@@ -56,10 +69,12 @@ class Caller:
 
 
 def get_caller(repo: RepoDep, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    """Who is calling: no header is nobody; a header that is not ``Bearer <token>``, or a token
+    that is malformed, unknown or revoked, is a 401 (``token_scope`` checks its form first)."""
     if authorization is None:
         return Caller(None)
-    kind, _, token = authorization.partition(" ")
-    if kind.lower() != "bearer" or not token:
+    kind, _, token = authorization.strip().partition(" ")
+    if kind.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "use 'Authorization: Bearer <token>'")
     scope = token_scope(repo.index, token.strip())
     if scope is None:
@@ -71,7 +86,8 @@ CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
 def require_write(caller: CallerDep) -> Caller:
-    """Checked before the body is read: a write without a token never uploads a byte."""
+    """Checked before the body is read (``cairn.api.limits``): a write without a token never
+    uploads a byte."""
     if caller.scope is None:
         raise ApiError(401, "unauthorized", "this needs a write token")
     if not caller.can("write"):

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from cairn.errors import (
     BadInput,
@@ -71,6 +72,12 @@ def install(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
         return _json(400, "bad_request", f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(ClientDisconnect)
+    async def disconnected(_: Request, exc: ClientDisconnect) -> JSONResponse:
+        # The client went away mid-body (what it sent is dropped, its spool removed): nobody reads
+        # this answer, and it is no bug to log a traceback for.
+        return _json(400, "disconnected", "the client closed the connection before the body ended")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -23,6 +23,7 @@ this is the Hub's API, not Cairn's.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -45,6 +46,11 @@ from cairn.storage.unixfs_read import FileRef
 
 router = APIRouter(tags=["huggingface"], include_in_schema=False)
 MUTABLE = "main"
+# A repo id as huggingface_hub's validate_repo_id accepts it: ``[namespace/]name`` of word
+# characters, ``.`` and ``-``, starting and ending with a word character, without ``--`` or
+# ``..``. Any other Cairn name (``/x``, ``//evil.com/x``, ``\\x``, ``a/b/c``) is not a repo id: a
+# 400 here, and never part of a redirect's Location.
+REPO_ID = re.compile(r"(\b[\w\-.]+\b/)?\b[\w\-.]{1,96}\b")
 
 
 @dataclass(frozen=True)
@@ -62,12 +68,24 @@ def commit_of(cid: CID) -> str:
 
 
 def _hub_error(status: int, code: str, detail: str) -> ApiError:
-    return ApiError(status, "not_found", detail, {"X-Error-Code": code, "X-Error-Message": detail})
+    return ApiError(status, "not_found", detail, {"X-Error-Code": code, "X-Error-Message": _header_text(detail)})
+
+
+def _header_text(text: str) -> str:
+    """Text fit for a header value (Latin-1 only: ``中`` in a repo id was a 500); the body has it whole."""
+    return text.encode("ascii", "backslashreplace").decode()
+
+
+def check_repo_id(repo_id: str) -> str:
+    if not REPO_ID.fullmatch(repo_id) or "--" in repo_id or ".." in repo_id or repo_id.endswith(".git"):
+        detail = f"{repo_id[:100]!r} is not a repo id ([namespace/]name of letters, digits, '_', '.', '-')"
+        raise ApiError(400, "bad_request", detail, {"X-Error-Message": _header_text(detail)})
+    return repo_id
 
 
 def find_revision(repo: Repo, repo_id: str, revision: str | None, caller: Caller) -> Revision:
     """The artifact a repo id and revision name: by commit or CID, else by Cairn's name rules."""
-    claims = repo.index.name_claims(repo_id)
+    claims = repo.index.name_claims(check_repo_id(repo_id))
     rows = _named_rows(repo, claims, caller)
     if not rows:
         raise _hub_error(404, "RepoNotFound", f"no Cairn artifact named {repo_id!r}")
@@ -168,8 +186,8 @@ def resolve_file(
     headers = {"X-Repo-Commit": rev.commit, "X-Cairn-Cid": str(rev.row.cid)}
     if not rev.pinned:
         kind = "/datasets" if request.url.path.startswith("/datasets/") else ""
-        location = f"{kind}/{quote(repo_id)}/resolve/{rev.commit}/{quote(filename)}"
-        return RedirectResponse(location, status_code=302, headers=headers)
+        return RedirectResponse(on_site(f"{kind}/{quote(repo_id)}/resolve/{rev.commit}/{quote(filename)}"),
+                                status_code=302, headers=headers)  # fmt: skip
     try:
         file = next(f for f in _files(repo, rev) if f.path == filename)
     except StopIteration:
@@ -177,6 +195,14 @@ def resolve_file(
     response = file_response(repo.store, file.cid, file.size, range_, if_none_match)
     response.headers.update(headers)
     return head_only(response) if request.method == "HEAD" else response
+
+
+def on_site(location: str) -> str:
+    """A redirect target that is a path on this server: one ``/``, then neither ``/`` nor ``\\``
+    (which browsers read as ``//``): ``//evil.com/x`` would be another host."""
+    if not location.startswith("/") or location[1:2] in ("/", "\\"):
+        raise ApiError(400, "bad_request", "refusing to redirect off this server")
+    return location
 
 
 # Registered in this order: the more specific paths first, since a repo id may hold a "/".

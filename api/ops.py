@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from cairn import __version__
-from cairn.api.deps import CairnDep, RepoDep, WriterDep
+from cairn.api.deps import CairnDep, RepoDep, require_write
 from cairn.api.errors import ERROR_RESPONSES, ApiError
+from cairn.api.limits import json_body, json_openapi
 from cairn.api.models import Health, Job, PinEntry, PinRequest, VerifyResponse, Version
 from cairn.lineage.core import Cairn
 from cairn.lineage.index.jobs import JobRow, Jobs
@@ -65,8 +66,11 @@ def _job(row: JobRow) -> Job:
     )
 
 
-@router.post("/pins", response_model=Job, status_code=202)
-def create_pin(body: PinRequest, repo: RepoDep, _: WriterDep) -> Job:
+PinBody = Annotated[PinRequest, Depends(json_body(PinRequest, require_write))]
+
+
+@router.post("/pins", response_model=Job, status_code=202, openapi_extra=json_openapi(PinRequest))
+def create_pin(body: PinBody, repo: RepoDep) -> Job:
     """Queue a pin job; poll ``/v1/jobs/{id}``. A restarted server resumes queued and running jobs."""
     from cairn.lineage.workflows.pin import check_public
 

@@ -9,6 +9,7 @@ first byte, never widened afterwards.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -16,19 +17,40 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from cairn.errors import BadInput
+
+# What a path the user gave can be wrong with (a parent that cannot be made, a folder where a file
+# goes, a file where a folder goes, no permission, a read-only file system, a name too long): bad
+# input, exit 2. A full disk is not among them: the CLI reports it as such (cli/errors.py).
+UNUSABLE_PATH = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM, errno.EROFS,
+                           errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST, errno.ENOTEMPTY})  # fmt: skip
+
+
+@contextmanager
+def writing(path: Path, doing: str = "write") -> Iterator[None]:
+    """Inside: an ``OSError`` about ``path`` itself becomes a ``BadInput`` naming it, in one line."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in UNUSABLE_PATH:
+            raise
+        raise BadInput(f"cannot {doing} {path}: {exc.strerror}") from exc
+
 
 @contextmanager
 def atomic_write(path: Path, mode: int = 0o644) -> Iterator[BinaryIO]:
     """A binary handle whose bytes become ``path`` when the block ends without an exception."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        with writing(path):
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -44,9 +44,36 @@ DEFAULT_JOB_LEASE_SECONDS = 20.0
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:
-    """The home folder: the argument, else ``$CAIRN_HOME``, else ``~/.cairn``."""
+    """The home folder: the argument, else ``$CAIRN_HOME``, else ``~/.cairn``. It need not exist
+    yet (a home is made on first write), but a file of that name is no home."""
     chosen = home or os.environ.get("CAIRN_HOME") or Path.home() / ".cairn"
-    return Path(chosen).expanduser()
+    path = Path(chosen).expanduser()
+    if path.exists() and not path.is_dir():
+        raise BadInput(f"the home {path} is not a folder")
+    return path
+
+
+def check_http_url(text: str, what: str) -> str:
+    """``text`` if it is an ``http(s)://host[:port][/path]`` URL; else a ``BadInput`` naming
+    ``what`` (a setting, an option) and the URL without its secrets (``cairn.redact``)."""
+    from urllib.parse import urlsplit
+
+    from cairn.redact import redact_url
+
+    problem = None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            problem = "it needs http:// or https:// and a host"
+        elif any(ch.isspace() or ord(ch) < 32 for ch in text):
+            problem = "it holds spaces or control characters"
+    if problem:
+        raise BadInput(f"{what} is not a usable URL ({problem}): {redact_url(text)!r}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -97,7 +124,7 @@ class Settings:
     @property
     def ipfs_api(self) -> str | None:
         """Kubo's RPC URL."""
-        return self._text("ipfs_api")
+        return self._url("ipfs_api")
 
     @property
     def ipfs_gateway(self) -> str | None:
@@ -110,7 +137,7 @@ class Settings:
 
     @property
     def arweave_url(self) -> str | None:
-        return self._text("arweave_url")
+        return self._url("arweave_url")
 
     @property
     def arweave_wallet(self) -> Path:
@@ -139,7 +166,7 @@ class Settings:
 
     @property
     def chain_rpc(self) -> str | None:
-        return self._text("chain_rpc")
+        return self._url("chain_rpc")
 
     @property
     def chain_contract(self) -> str | None:
@@ -166,6 +193,10 @@ class Settings:
         return self._seconds("job_lease_seconds", DEFAULT_JOB_LEASE_SECONDS) or DEFAULT_JOB_LEASE_SECONDS
 
     # -- parsing, once ----------------------------------------------------------------------------
+
+    def _url(self, key: str) -> str | None:
+        text = self._text(key)
+        return None if text is None else check_http_url(text, _env_name(key))
 
     def _seconds(self, key: str, default: float) -> float:
         """A number of seconds (not negative), or a ``BadInput`` naming the setting."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+from typing import Any
 
 from cairn.errors import BadInput, CairnError
 
@@ -28,8 +29,30 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_FAILED
 
 
+def _usage_error(exc: Any) -> int:
+    """A usage error (an unknown option, a value out of range, a missing argument) as one line,
+    like every error, naming the command's help; exit 2. Typer's own display took four lines."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `cairn car` alone: the group's help, as Typer shows it
+        exc.show()
+        return int(exc.exit_code)
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    print(f"cairn: error: {message}{hint}", file=sys.stderr)
+    return int(exc.exit_code)
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """Click's ClickException family (Typer vendors its own copy of Click, so matched by shape)."""
+    return all(hasattr(exc, name) for name in ("format_message", "exit_code", "show")) and not isinstance(
+        exc, CairnError
+    )
+
+
 def report(exc: BaseException) -> int:
     """Print ``exc`` as one line on stderr; return the exit status it maps to."""
+    if _is_usage_error(exc):
+        return _usage_error(exc)
     if os.environ.get("CAIRN_DEBUG") == "1":
         import traceback
 

@@ -62,21 +62,27 @@ def run(argv: list[str] | None = None) -> int:
 
         print(f"cairn {__version__}")
         return 0
+    import typer
+
     from cairn.cli.errors import report
 
     app = build_app()
-    try:
-        app(args=args, prog_name="cairn", standalone_mode=True)  # type: ignore[operator]
-    except SystemExit as exc:  # Typer's way of returning; usage errors exit 2 with its message
-        if exc.code == 130:  # Typer turns Ctrl-C into a silent exit 130
-            print(INTERRUPTED, file=sys.stderr)
+    try:  # not standalone: Typer's usage errors come to report() too, to be one line like every error
+        code = app(args=args, prog_name="cairn", standalone_mode=False)  # type: ignore[operator]
+    except typer.Abort:  # a prompt whose answer could not be read
+        print("cairn: error: aborted", file=sys.stderr)
+        return 1
+    except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         return 130
     except Exception as exc:  # the one place every error becomes one line
         return report(exc)
-    return 0
+    code = code if isinstance(code, int) else 0  # typer.Exit(n) comes back as n, a command's return as itself
+    if code == 130:  # Typer turns Ctrl-C into Exit(130)
+        print(INTERRUPTED, file=sys.stderr)
+    return code
 
 
 def main() -> None:

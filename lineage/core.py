@@ -299,11 +299,12 @@ class Cairn:
         """Remove the remote pins of an artifact; returns the roots unpinned."""
         from cairn.errors import BadInput
         from cairn.lineage.workflows.pin import unpin_from_ipfs
+        from cairn.redact import redact_url
 
         if remote == "arweave":
             raise BadInput("Arweave is permanent: what was uploaded there can never be unpinned or deleted")
         if remote != "ipfs":
-            raise BadInput(f"unknown remote {remote!r} (use ipfs)")
+            raise BadInput(f"unknown remote {redact_url(remote)!r} (use ipfs)")
         return unpin_from_ipfs(self.repo, self.resolve(ref))
 
     def pins(self) -> list[PinRow]:

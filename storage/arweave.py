@@ -44,6 +44,7 @@ from cairn.chunking.cid import CID
 from cairn.errors import BadInput, IntegrityError, RemoteError, RemoteUnavailable
 from cairn.extras import require
 from cairn.files import atomic_write
+from cairn.redact import redact_url, scrub
 from cairn.settings import DEFAULT_ARWEAVE_RETRY_SECONDS, DEFAULT_ARWEAVE_TIMEOUT
 from cairn.storage.limits import read_capped, read_head
 
@@ -205,6 +206,7 @@ class ArweaveClient:
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT, retry_seconds: float = DEFAULT_RETRY_SECONDS,
                  on_retry: Callable[[str], None] | None = None) -> None:  # fmt: skip
         self.url = url.rstrip("/")
+        self.where = redact_url(self.url)  # what messages show (cairn.redact)
         self.retry_seconds = retry_seconds
         self.on_retry = on_retry
         self.answered = False  # retries start only once the gateway has shown it is there
@@ -229,9 +231,9 @@ class ArweaveClient:
             message = f"Arweave gateway {what}: {_gateway_message(problem, body)}"
             return RemoteUnavailable(message) if problem.status_code in TRANSIENT_STATUSES else RemoteError(message)
         if isinstance(problem, httpx.TransportError):
-            reason = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
-            return RemoteUnavailable(f"Arweave gateway is not reachable at {self.url} ({what}: {reason})")
-        return RemoteError(f"Arweave gateway {what}: {problem}")
+            reason = scrub(str(problem).splitlines()[0], self.url) if str(problem) else type(problem).__name__
+            return RemoteUnavailable(f"Arweave gateway is not reachable at {self.where} ({what}: {reason})")
+        return RemoteError(f"Arweave gateway {what}: {scrub(str(problem), self.url)}")
 
     @contextlib.contextmanager
     def _call(self, method: str, path: str, what: str, ok: tuple[int, ...] = (200,), **kwargs: Any

@@ -119,14 +119,14 @@ class ArweaveBlockStore:
     def get(self, cid: CID) -> bytes:
         locations = self._locations(cid)
         if not locations:
-            raise BlockNotFound(f"block {cid} was not found on Arweave through {self.client.url}")
+            raise BlockNotFound(f"block {cid} was not found on Arweave through {self.client.where}")
         for location in locations:
             data = self._data.read(location)
             if cid.matches(data):
                 return data
         first = locations[0]
         raise IntegrityError(
-            f"the Arweave gateway at {self.client.url} returned bytes for {cid} that do not match it "
+            f"the Arweave gateway at {self.client.where} returned bytes for {cid} that do not match it "
             f"(transaction {first.tx_id}, offset {first.offset}); nothing from it was written"
         )
 
@@ -183,7 +183,7 @@ class ArweaveBlockStore:
             for cid, data in read_blocks(handle):
                 self._add(cid, BlockLocation(tx_id, handle.tell() - len(data), len(data)))
         except IntegrityError as exc:
-            raise IntegrityError(f"the Arweave gateway at {self.client.url} returned a bad CAR for "
+            raise IntegrityError(f"the Arweave gateway at {self.client.where} returned a bad CAR for "
                                  f"transaction {tx_id}: {exc}; nothing from it was written") from exc  # fmt: skip
         except CairnError:
             return  # not a CAR after all: someone else's transaction with our tags

@@ -35,11 +35,11 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from cairn.chunking.merkle import keccak256
 from cairn.errors import BadInput, CairnError, RemoteError, RemoteUnavailable
 from cairn.extras import require
+from cairn.redact import redact_url, scrub
 from cairn.settings import Settings
 
 FEATURE = "anchoring on an EVM chain (CAIRN_CHAIN_RPC)"
@@ -134,15 +134,6 @@ def _require_private(path: Path, what: str) -> None:
         raise BadInput(f"{what} ({path}) can be read by other users (mode {stat.S_IMODE(mode):04o}); chmod 600 it")
 
 
-def public_url(url: str) -> str:
-    """An RPC URL fit for messages: scheme, host and port, without the path that may hold an API key."""
-    parts = urlsplit(url)
-    host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
-    more = "/…" if parts.path.strip("/") or parts.query else ""
-    return f"{parts.scheme}://{host}{port}{more}"
-
-
 @functools.cache
 def _anchored_topic() -> str:
     """The topic of the contract's ``Anchored`` event (hashed on first use: keccak is an extra's)."""
@@ -160,6 +151,7 @@ class ChainClient:
                  wait_seconds: float = 600.0) -> None:  # fmt: skip
         require("chain", FEATURE)
         self.rpc_url = rpc_url
+        self.where = redact_url(rpc_url)  # what messages show: an RPC URL often holds an API key
         self.confirmations = confirmations
         self.poll_seconds = poll_seconds
         self.wait_seconds = wait_seconds
@@ -186,7 +178,7 @@ class ChainClient:
         import requests
         from web3.exceptions import ContractLogicError, ProviderConnectionError, Web3Exception
 
-        where = public_url(self.rpc_url)
+        where = self.where
         try:
             yield
         except CairnError:
@@ -196,7 +188,8 @@ class ChainClient:
         except ContractLogicError as exc:
             raise RemoteError(f"the anchor contract refused ({doing}): {exc}") from None
         except (Web3Exception, requests.RequestException, ValueError) as exc:
-            raise RemoteError(f"the chain RPC at {where} failed ({doing}): {str(exc)[:300]}") from None
+            detail = scrub(str(exc), self.rpc_url)[:300]
+            raise RemoteError(f"the chain RPC at {where} failed ({doing}): {detail}") from None
 
     @cached_property
     def chain_id(self) -> int:

@@ -17,12 +17,14 @@ import glob
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from cairn.chunking.cid import CID
 from cairn.chunking.unixfs import NodeType
 from cairn.errors import Conflict, IntegrityError, UnsafePath
+from cairn.files import writing
 from cairn.storage.blockstore import BlockStore
 from cairn.storage.export import write_file
 from cairn.storage.staging import exchange, locked_folder, remove_leftovers
@@ -44,7 +46,8 @@ def checkout_tree(store: BlockStore, files: list[FileRef], output: Path, force: 
                   progress: Progress | None = None) -> int:  # fmt: skip
     """Write ``files`` below the folder ``output``; returns the bytes written. Into a folder with
     content only with ``force``, keeping its other entries."""
-    _check_target(output, force)
+    with writing(output):  # a parent that is a file, or cannot be made, is the user's path: exit 2
+        _check_target(output, force)
     return _write_tree(store, files, output, progress)
 
 
@@ -62,15 +65,27 @@ def _write_tree(store: BlockStore, files: list[FileRef], output: Path, progress:
         _inside(output, ref.path)
     if output.is_dir() and any(output.iterdir()):
         return _write_into(store, files, output, progress)
-    parent = output.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(parent, f".{glob.escape(output.name)}{STAGING_PREFIX}*")
-    with locked_folder(parent / f".{output.name}{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
+    with _staging(output) as staging:
         written = sum(_write_file(store, ref, _inside(staging, ref.path), progress) for ref in files)
-        if output.is_dir():
-            output.rmdir()  # empty (checked above); fails, and so keeps anything written there since
-        os.rename(staging, output)
+        with writing(output):
+            if output.is_dir():
+                output.rmdir()  # empty (checked above); fails, and so keeps anything written there since
+            os.rename(staging, output)
     return written
+
+
+@contextmanager
+def _staging(output: Path) -> Iterator[Path]:
+    """A locked staging folder beside ``output``, its parent made first; a parent that cannot be
+    made or written to is the user's path (``writing``: exit 2), as ``output`` names it."""
+    parent = output.absolute().parent
+    with ExitStack() as stack:
+        with writing(output):
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(parent, f".{glob.escape(output.name)}{STAGING_PREFIX}*")
+            name = f".{output.name}{STAGING_PREFIX}{uuid.uuid4().hex}"
+            staging = stack.enter_context(locked_folder(parent / name))
+        yield staging
 
 
 def _write_into(store: BlockStore, files: list[FileRef], output: Path, progress: Progress | None) -> int:
@@ -146,11 +161,9 @@ def checkout_file(store: BlockStore, ref: FileRef, output: Path, force: bool,
     """Write one file to ``output`` (replacing it only with ``force``); returns the bytes written."""
     if output.exists() and not force:
         raise Conflict(f"{output} exists; use --force to overwrite it")
-    parent = output.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(parent, f".{glob.escape(output.name)}{STAGING_PREFIX}*")
-    with locked_folder(parent / f".{output.name}{STAGING_PREFIX}{uuid.uuid4().hex}") as staging:
+    with _staging(output) as staging:
         written = _write_file(store, ref, staging / output.name, progress)
-        os.replace(staging / output.name, output)
+        with writing(output):
+            os.replace(staging / output.name, output)
         staging.rmdir()
     return written

@@ -39,6 +39,7 @@ import httpx
 from cairn.chunking.cid import CID, CODEC_NAMES
 from cairn.chunking.multihash import HASH_CODES
 from cairn.errors import BlockNotFound, IntegrityError, RemoteError, RemoteUnavailable
+from cairn.redact import redact_url, scrub
 from cairn.storage.limits import MAX_REMOTE_BLOCK, iter_capped_lines, read_capped, read_head
 
 JSON = dict[str, Any]
@@ -202,6 +203,7 @@ class KuboClient:
 
     def __init__(self, api_url: str, *, timeout: httpx.Timeout | float = DEFAULT_TIMEOUT) -> None:
         self.api_url = api_url.rstrip("/")
+        self.where = redact_url(self.api_url)  # what messages show (cairn.redact)
         self._http = httpx.Client(base_url=f"{self.api_url}/api/v0/", timeout=timeout)
 
     def close(self) -> None:
@@ -221,9 +223,9 @@ class KuboClient:
         if isinstance(problem, httpx.Response):
             return RemoteError(f"Kubo {endpoint}: {_kubo_message(problem, body)}")
         if isinstance(problem, httpx.TransportError):
-            reason = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
-            return RemoteUnavailable(f"Kubo is not reachable at {self.api_url} ({endpoint}: {reason})")
-        return RemoteError(f"Kubo {endpoint}: {problem}")
+            reason = scrub(str(problem).splitlines()[0], self.api_url) if str(problem) else type(problem).__name__
+            return RemoteUnavailable(f"Kubo is not reachable at {self.where} ({endpoint}: {reason})")
+        return RemoteError(f"Kubo {endpoint}: {scrub(str(problem), self.api_url)}")
 
     @contextlib.contextmanager
     def _call(
@@ -249,7 +251,7 @@ class KuboClient:
     ) -> Iterator[JSON]:
         """A call that answers with JSON objects, one a line (or one object in all)."""
         with self._call(endpoint, params, body, boundary) as response:
-            for line in iter_capped_lines(response.iter_bytes(READ_SIZE), MAX_LINE, f"Kubo at {self.api_url}"):
+            for line in iter_capped_lines(response.iter_bytes(READ_SIZE), MAX_LINE, f"Kubo at {self.where}"):
                 if line.strip():
                     yield self._decode(endpoint, line)
 
@@ -372,9 +374,9 @@ class KuboClient:
     def block_get(self, cid: CID, *, offline: bool = False) -> bytes:
         """One block, checked against ``cid`` before it is returned."""
         with self._call("block/get", [("arg", str(cid)), ("offline", _flag(offline))], None, "") as response:
-            data = read_capped(response.iter_bytes(READ_SIZE), MAX_REMOTE_BLOCK, f"Kubo at {self.api_url}")
+            data = read_capped(response.iter_bytes(READ_SIZE), MAX_REMOTE_BLOCK, f"Kubo at {self.where}")
         if not cid.matches(data):
-            raise IntegrityError(f"Kubo at {self.api_url} returned a block that does not match {cid}")
+            raise IntegrityError(f"Kubo at {self.where} returned a block that does not match {cid}")
         return data
 
     def block_stat(self, cid: CID, *, offline: bool = False) -> BlockStat:
@@ -486,7 +488,7 @@ class KuboBlockStore:
             raise
         except RemoteError as exc:
             if _is_missing(exc):
-                raise BlockNotFound(f"block {cid} is not in Kubo at {self.client.api_url}") from exc
+                raise BlockNotFound(f"block {cid} is not in Kubo at {self.client.where}") from exc
             raise
 
     def put(self, cid: CID, data: bytes | memoryview) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cairn.errors import BadInput
+from cairn.redact import redact_url
 from cairn.settings import Settings
 from cairn.storage.blockstore import BlockStore
 
@@ -47,4 +48,4 @@ def open_remote(name: str, settings: Settings) -> BlockStore:
         from cairn.storage.peer import PeerStore
 
         return PeerStore(name, settings.api_token)
-    raise BadInput(f"unknown remote {name!r} (use ipfs, arweave or the URL of a Cairn server)")
+    raise BadInput(f"unknown remote {redact_url(name)!r} (use ipfs, arweave or the URL of a Cairn server)")

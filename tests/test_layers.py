@@ -34,7 +34,7 @@ CAIRN = Path(__file__).resolve().parents[1] / "cairn"
 # Lowest first. A module belongs to the longest name here that is it or a package above it, so a new
 # module in lineage/ starts at the bottom of lineage, and a new folder at the bottom of everything.
 LAYERS = [
-    ["cairn"],  # cairn/__init__.py, errors.py, settings.py, files.py: the error root and settings
+    ["cairn"],  # cairn/__init__.py, errors.py, settings.py, files.py, redact.py: the error root and settings
     ["cairn.chunking", "cairn.contracts"],  # contracts: the anchor contract's build, data only
     ["cairn.storage"],
     ["cairn.lineage", "cairn.lineage.records"],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
 
 from cairn.cli.options import HomeOption, JsonOption, open_home
 from cairn.cli.output import emit_json
+from cairn.errors import BadInput
 
 token_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
 
@@ -19,19 +21,23 @@ def register(app: typer.Typer) -> None:
 
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to bind.")] = 8080,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to bind.")] = 8080,
     private_reads: Annotated[
         bool, typer.Option("--private-reads", help="Require a read token for every read.")
     ] = False,
-    max_upload: Annotated[int, typer.Option("--max-upload-bytes", help="Largest accepted upload.")] = 64 << 30,
+    max_upload: Annotated[
+        int | None,
+        typer.Option("--max-upload-bytes", min=1, help="Largest upload or pushed CAR, in bytes [default: 10 GiB]."),
+    ] = None,
     cors: Annotated[
         list[str] | None, typer.Option("--cors-origin", help="Allowed browser origin (repeatable).")
     ] = None,
     timeout: Annotated[
-        int, typer.Option("--timeout", help="Seconds an idle connection is kept, and a silent upload waited for.")
+        int,
+        typer.Option("--timeout", min=1, help="Seconds an idle connection is kept, and a silent upload waited for."),
     ] = 30,
     head_timeout: Annotated[
-        float, typer.Option("--header-timeout", help="Seconds a client has to send a whole request head.")
+        float, typer.Option("--header-timeout", min=0.1, help="Seconds a client has to send a whole request head.")
     ] = 10,
     home: HomeOption = None,
 ) -> None:
@@ -47,22 +53,45 @@ def serve(
     from cairn.api.app import create_app
     from cairn.api.deps import ServerConfig
     from cairn.api.http_timeouts import guarded_protocol
+    from cairn.api.limits import DEFAULT_MAX_UPLOAD_BYTES
     from cairn.lineage.repo import Repo
     from cairn.settings import load_settings
 
+    upload_limit = max_upload or DEFAULT_MAX_UPLOAD_BYTES
     config = ServerConfig(
-        load_settings(home), public_reads=not private_reads, max_upload_bytes=max_upload, cors_origins=tuple(cors or ())
+        load_settings(home),
+        public_reads=not private_reads,
+        max_upload_bytes=upload_limit,
+        cors_origins=tuple(cors or ()),
     )
     Repo(config.settings).index.migrate()  # replicas starting together migrate once (schema.py holds a lock)
-    uvicorn.run(
-        create_app(config),
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_keep_alive=timeout,
-        h11_max_incomplete_event_size=64 * 1024,  # request line plus headers: 64 KiB at most
-        http=guarded_protocol(head_timeout, timeout),  # slow clients are cut off (api/http_timeouts.py)
+    listening = _listen(host, port)  # a host or port that cannot be had is one line, exit 2, not uvicorn's log
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config),
+            log_level="warning",
+            timeout_keep_alive=timeout,
+            h11_max_incomplete_event_size=64 * 1024,  # request line plus headers: 64 KiB at most
+            http=guarded_protocol(head_timeout, timeout),  # slow clients are cut off (api/http_timeouts.py)
+        )
     )
+    server.run(sockets=[listening])
+    if not server.started:  # the app did not start (uvicorn logged why), as uvicorn.run exits
+        raise SystemExit(3)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound as uvicorn binds one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 @token_app.command("new")

@@ -43,7 +43,7 @@ from cairn.lineage.anchoring.ledger import ARWEAVE, AnchorTarget, ChainMismatch,
 from cairn.lineage.index.catalog import ANCHORED_STATES, AnchorRow, Index, ProofRow
 from cairn.lineage.repo import Repo
 from cairn.settings import Settings
-from cairn.storage.chain import Placement, load_key, public_url
+from cairn.storage.chain import Placement, load_key
 
 PROOF_KEYS = ("cid", "leaf", "proof", "root", "chain_id", "contract", "tx", "block")
 
@@ -95,7 +95,7 @@ def reader_for(settings: Settings, target: AnchorTarget) -> Ledger:
         return ArweaveLedger.configured(settings, with_wallet=False)
     client = chain_client(settings)
     if str(client.chain_id) != target.chain_id:
-        raise ChainMismatch(f"the RPC at {public_url(client.rpc_url)} serves chain {client.chain_id}; "
+        raise ChainMismatch(f"the RPC at {client.where} serves chain {client.chain_id}; "
                           f"the anchor is on chain {target.chain_id}")  # fmt: skip
     return EvmLedger(client, target.contract)
 

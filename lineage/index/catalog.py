@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from cairn.lineage.index.db import dispose, engine_for, index_url, redact, unava
 from cairn.lineage.records.admission import Equivocation, Refused, Verdict, admit
 from cairn.lineage.records.model import Manifest, SignedRecord
 from cairn.lineage.records.names import NameClaim
+from cairn.redact import redact_url
 
 
 class SchemaBehind(CairnError):
@@ -398,16 +399,19 @@ class Index:
 
     def set_pin(self, cid: CID, remote: str, state: str, blocks_sent: int = 0, bytes_sent: int = 0,
                 detail: str = "") -> None:  # fmt: skip
+        """``remote`` is stored as ``redact_url`` shows it: a peer URL's credentials stay out of the index."""
         with self.write() as db:
-            db.execute(self._upsert(t.pins).values(cid=cid, remote=remote, state=state, blocks_sent=blocks_sent,
-                                                   bytes_sent=bytes_sent, detail=detail, updated_at=now()))  # fmt: skip
+            db.execute(self._upsert(t.pins).values(cid=cid, remote=redact_url(remote), state=state,
+                                                   blocks_sent=blocks_sent, bytes_sent=bytes_sent, detail=detail,
+                                                   updated_at=now()))  # fmt: skip
 
     def remove_pin(self, cid: CID, remote: str) -> None:
         with self.write() as db:
             db.execute(sa.delete(t.pins).where(t.pins.c.cid == cid, t.pins.c.remote == remote))
 
     def pins(self) -> list[PinRow]:
-        return [PinRow(*row) for row in self._rows(sa.select(t.pins).order_by(t.pins.c.updated_at))]
+        rows = [PinRow(*row) for row in self._rows(sa.select(t.pins).order_by(t.pins.c.updated_at))]
+        return [replace(row, remote=redact_url(row.remote)) for row in rows]  # rows written before set_pin redacted
 
     def add_root(self, cid: CID, reason: str) -> None:
         with self.write() as db:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 
 from cairn.errors import BadInput, RemoteUnavailable
 from cairn.extras import require
+from cairn.redact import redact_url, scrub
 
 
 class IndexUnavailable(RemoteUnavailable):
@@ -47,13 +48,9 @@ def index_url(target: Path | str) -> URL:
 
 
 def redact(url: URL | str) -> str:
-    """The URL as it may appear in output: the password, if any, as ``***``."""
-    if isinstance(url, str):
-        try:
-            url = make_url(url)
-        except sa.exc.ArgumentError:
-            return "<unparseable URL>"
-    return url.render_as_string(hide_password=True).replace("+psycopg", "").replace("+pysqlite", "")
+    """The URL as it may appear in output (``cairn.redact``), without the driver Cairn picked."""
+    text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    return redact_url(text.replace("+psycopg", "", 1).replace("+pysqlite", "", 1))
 
 
 def engine_for(url: URL) -> Engine:
@@ -95,10 +92,7 @@ def _sqlite_engine(url: URL) -> Engine:
 def unavailable(url: URL, exc: BaseException) -> IndexUnavailable:
     """The one line a connection failure becomes (the driver's first line, password removed)."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    detail = reason[0] if reason else type(exc).__name__
-    password = url.password
-    if password:
-        detail = detail.replace(str(password), "***")
+    detail = scrub(reason[0], url.render_as_string(hide_password=False)) if reason else type(exc).__name__
     return IndexUnavailable(f"cannot reach the index at {redact(url)}: {detail}")
 
 

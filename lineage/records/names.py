@@ -60,9 +60,11 @@ class NameRef:
             if not slash or not text:
                 raise BadInput(f"expected did:key:…/NAME[@VERSION], got {did[:60]!r}")
             publisher = check_did(did)
-        name, _, version = text.partition("@")
+        name, at, version = text.partition("@")
         if not name:
-            raise BadInput(f"no name in {text!r}")
+            raise BadInput(f"no name in {text[:100]!r}")
+        if at and not version:  # `m@` is a typo, not `m`
+            raise BadInput(f"no version after '@' in {text[:100]!r}: leave out the '@' for the newest")
         return cls(name, version or None, publisher)
 
     def __str__(self) -> str:

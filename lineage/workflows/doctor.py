@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from cairn.errors import BadInput
 from cairn.extras import install_hint, missing
 from cairn.lineage.index.schema import schema_version
+from cairn.redact import redact_url, scrub
 from cairn.settings import Settings
 
 TIMEOUT = httpx.Timeout(5.0)
@@ -24,26 +26,33 @@ class Check:
 def _kubo(url: str) -> str:
     answer = httpx.post(f"{url.rstrip('/')}/api/v0/version", timeout=TIMEOUT)
     answer.raise_for_status()
-    return f"Kubo {answer.json().get('Version')} at {url}"
+    return f"Kubo {answer.json().get('Version')} at {redact_url(url)}"
 
 
 def _arweave(url: str) -> str:
     answer = httpx.get(f"{url.rstrip('/')}/info", timeout=TIMEOUT)
     answer.raise_for_status()
     info = answer.json()
-    return f"Arweave gateway at {url}, network {info.get('network')}, height {info.get('height')}"
+    return f"Arweave gateway at {redact_url(url)}, network {info.get('network')}, height {info.get('height')}"
 
 
 def _chain(url: str) -> str:
     body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
     answer = httpx.post(url, json=body, timeout=TIMEOUT)
     answer.raise_for_status()
-    return f"EVM chain {int(answer.json()['result'], 16)} at {url}"
+    return f"EVM chain {int(answer.json()['result'], 16)} at {redact_url(url)}"
 
 
-def _probe(name: str, url: str | None, probe: Callable[[str], str], extra: str | None = None) -> Check:
+def _probe(
+    name: str, setting: Callable[[], str | None], probe: Callable[[str], str], extra: str | None = None
+) -> Check:
     """``extra``: the optional extra that Cairn needs to use this service beyond reading it; when
-    it is not installed the check says so (the service itself may still answer)."""
+    it is not installed the check says so (the service itself may still answer). What httpx says
+    names the URL it failed on: its secrets are scrubbed (``cairn.redact``)."""
+    try:
+        url = setting()
+    except BadInput as exc:  # a URL that does not parse is this check failing, not doctor
+        return Check(name, False, str(exc))
     if not url:
         return Check(name, None, "not configured")
     note = ""
@@ -52,8 +61,8 @@ def _probe(name: str, url: str | None, probe: Callable[[str], str], extra: str |
     try:
         return Check(name, True, probe(url) + note)
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else ""
-        return Check(name, False, f"{url}: {type(exc).__name__}: {detail}{note}")
+        detail = scrub(str(exc).splitlines()[0], url) if str(exc) else ""
+        return Check(name, False, f"{redact_url(url)}: {type(exc).__name__}: {detail}{note}")
 
 
 def _index(settings: Settings) -> Check:
@@ -64,7 +73,10 @@ def _index(settings: Settings) -> Check:
     from cairn.errors import CairnError
     from cairn.lineage.index.catalog import Index
 
-    index = Index(url)
+    try:
+        index = Index(url)  # a URL that does not parse: BadInput, this check failing
+    except CairnError as exc:
+        return Check("index", False, str(exc).splitlines()[0])
     try:
         with index.read() as db:
             version = schema_version(db)
@@ -79,7 +91,7 @@ def run_checks(settings: Settings) -> list[Check]:
     home = settings.home
     checks = [Check("home", True, f"{home} ({'exists' if home.exists() else 'not created yet'})")]
     checks.append(_index(settings))
-    checks.append(_probe("ipfs", settings.ipfs_api, _kubo))
-    checks.append(_probe("arweave", settings.arweave_url, _arweave, "arweave"))
-    checks.append(_probe("chain", settings.chain_rpc, _chain, "chain"))
+    checks.append(_probe("ipfs", lambda: settings.ipfs_api, _kubo))
+    checks.append(_probe("arweave", lambda: settings.arweave_url, _arweave, "arweave"))
+    checks.append(_probe("chain", lambda: settings.chain_rpc, _chain, "chain"))
     return checks

@@ -10,6 +10,7 @@ from cairn.errors import CairnError, IntegrityError, RemoteError
 from cairn.lineage.records.admission import Refused, admit
 from cairn.lineage.records.model import decode_record, record_refs
 from cairn.lineage.repo import Repo
+from cairn.redact import redact_url
 from cairn.storage.dagwalk import walk_cids
 
 
@@ -81,6 +82,6 @@ def fetch_first(repo: Repo, cid: CID, remotes: Sequence[str], with_ancestors: bo
             fetch_from(repo, remote, cid, with_ancestors, progress)
             return
         except CairnError as exc:
-            failures.append(f"{remote}: {exc}")
+            failures.append(f"{redact_url(remote)}: {exc}")
     if failures and not is_local(repo, cid):
         raise RemoteError("; ".join(failures))

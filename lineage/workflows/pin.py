@@ -20,6 +20,7 @@ from cairn.errors import BadInput, RemoteError
 from cairn.lineage.records.model import Manifest, decode_record
 from cairn.lineage.repo import Repo
 from cairn.lineage.workflows.carfile import artifact_roots, name_roots
+from cairn.redact import redact_url
 from cairn.storage.dagwalk import walk_cids
 from cairn.storage.kubo import KuboBlockStore, KuboClient
 from cairn.storage.remotes import ipfs_api
@@ -129,7 +130,7 @@ def _send(repo: Repo, client: KuboClient, roots: list[CID], missing: list[CID],
 def pin_to_peer(repo: Repo, cid: CID, url: str, with_ancestors: bool = False,
                 progress: Callable[[int], None] | None = None) -> PinResult:  # fmt: skip
     """Copy an artifact to another Cairn server: ask what it lacks, stream just that as a CAR."""
-    from cairn.storage.peer import PeerStore
+    from cairn.storage.peer import MISSING_BATCH, PeerStore
 
     roots = _complete_roots(repo, cid, with_ancestors) + name_roots(repo, cid)  # a peer resolves our names too
     seen: set[bytes] = set()
@@ -137,14 +138,15 @@ def pin_to_peer(repo: Repo, cid: CID, url: str, with_ancestors: bool = False,
     peer = PeerStore(url, repo.settings.api_token)
     try:
         repo.index.set_pin(cid, url, "pinning")
-        missing = [c for start in range(0, len(cids), 10_000) for c in peer.missing(cids[start : start + 10_000])]
+        batch = MISSING_BATCH
+        missing = [c for start in range(0, len(cids), batch) for c in peer.missing(cids[start : start + batch])]
         stream = _CarStream(repo, roots, missing, progress)
         if missing:
             peer.push_car(stream)
     finally:
         peer.close()
     repo.index.set_pin(cid, url, "pinned", len(missing), stream.bytes_sent)
-    return PinResult(cid, url, roots, len(missing), stream.bytes_sent, len(cids) - len(missing))
+    return PinResult(cid, redact_url(url), roots, len(missing), stream.bytes_sent, len(cids) - len(missing))
 
 
 def _complete_roots(repo: Repo, cid: CID, with_ancestors: bool) -> list[CID]:
@@ -164,7 +166,7 @@ def pin(repo: Repo, cid: CID, remote: str, with_ancestors: bool = False,
         return pin_to_ipfs(repo, cid, with_ancestors, progress)
     if remote.startswith(("http://", "https://")):
         return pin_to_peer(repo, cid, remote, with_ancestors, progress)
-    raise BadInput(f"unknown remote {remote!r} (use ipfs or the URL of a Cairn server)")
+    raise BadInput(f"unknown remote {redact_url(remote)!r} (use ipfs or the URL of a Cairn server)")
 
 
 def unpin_from_ipfs(repo: Repo, cid: CID) -> list[CID]:
