@@ -7,8 +7,9 @@ The URLs of services (``CAIRN_IPFS_API``, ``CAIRN_ARWEAVE_URL``, ``CAIRN_CHAIN_R
 - the user info: ``http://user:password@host`` (shown ``user:***@``), or a token alone as the
   user (``https://TOKEN@host``, shown ``***@``);
 - the query: ``?apikey=…`` (every value shown ``***``; the keys stay);
-- the path of a web API: ``https://rpc.example/v3/KEY``. A path segment of 16 characters or more
-  that holds a digit, or of 32 or more, is taken for a key (``/v3/***``); ``/api/v0`` and a
+- the path of a web API: ``https://rpc.example/v3/KEY``. A path segment of 12 characters or more,
+  or of 8 or more that holds a digit, is taken for a key (``/v3/***``): hiding an ordinary long
+  segment costs a reader little, showing a key costs its owner the key. ``/api/v0`` and a
   database's name stay. The fragment is dropped.
 
 ``redact_url`` gives the URL fit to show; ``scrub`` removes the same secrets from any text (what
@@ -84,4 +85,4 @@ def _split(url: str) -> tuple[str, str, str | None, str, str, str] | None:
 
 
 def _looks_like_key(segment: str) -> bool:
-    return len(segment) >= 32 or (len(segment) >= 16 and any(ch.isdigit() for ch in segment))
+    return len(segment) >= 12 or (len(segment) >= 8 and any(ch.isdigit() for ch in segment))
