@@ -139,9 +139,8 @@ def serve(
     """Everything that needs no block is checked first (CID, visibility, names, format), then answered."""
     inline = identity_block(cid_text)
     root = inline[0] if inline else parse_root(cid_text)
-    check_visible(repo, root, caller)
     names = split_path(path)  # UnsafePath -> 400 before any block is read
-    store = access_of(caller).store(repo)
+    store = access_of(caller).store(repo)  # a private artifact's blocks, manifest included, read as absent
     gw = GatewayRequest(request, store, cid_text, path, negotiate(format, accept, request))
     if gw.wanted.kind == "raw" and names:
         raise ApiError(400, "bad_request", "raw blocks are served for /ipfs/{cid} only, without a path")
@@ -163,16 +162,6 @@ def parse_root(text: str) -> CID:
         return CID.parse(text)
     except BadInput as exc:
         raise ApiError(400, "invalid_cid", f"{text[:80]!r} is not a CID this gateway reads: {exc}") from exc
-
-
-def check_visible(repo: Repo, root: CID, caller: Caller) -> None:
-    """A private artifact's manifest is browsable only with a read token, as in REST v1.
-
-    Its blocks stay addressable by hash (as through ``/v1/blocks``); what this closes is walking
-    from the manifest, the one CID that names the artifact, to its files.
-    """
-    if root.codec == DAG_CBOR:
-        access_of(caller).check_indexed(repo.index, root)
 
 
 def identity_block(text: str) -> tuple[CID, bytes] | None:

@@ -47,10 +47,7 @@ class Access:
 
     def check_indexed(self, index: Index, cid: CID) -> None:
         """Like ``check_manifest``, by the index row (a CID that is not an indexed artifact passes)."""
-        if self.sees_private:
-            return
-        row = index.artifact(cid)
-        if row is not None and not self.allows(row.access):
+        if not self.sees_target(index, cid):
             raise absent(cid)
 
     def hides(self, repo: Repo) -> Callable[[CID], bool]:
